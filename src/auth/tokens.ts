@@ -1,0 +1,29 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/*
+ * Every key and token is a random secret with a readable prefix; only its SHA-256 is
+ * stored. The secrets carry 192 bits of entropy, so a fast hash is enough: there is
+ * nothing to brute-force that a slow hash would protect.
+ */
+export const tokenPrefixes = {
+  adminKey: "ak_",
+  publishableKey: "pk_",
+  secretKey: "sk_",
+  manageToken: "mt_",
+  signInLink: "sl_",
+  session: "st_",
+  newsletterConfirm: "nc_",
+  newsletterUnsubscribe: "nu_",
+} as const;
+
+export type TokenKind = keyof typeof tokenPrefixes;
+
+export function newToken(kind: TokenKind): string {
+  return tokenPrefixes[kind] + randomBytes(24).toString("base64url");
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export const MAX_TOKEN_LENGTH = 200;

@@ -1,0 +1,49 @@
+import { randomInt } from "node:crypto";
+import { ulid } from "ulidx";
+
+/**
+ * Opaque, globally unique ids: a type prefix and a ULID ("evt_01JD…"). The prefix lets
+ * `node(id:)` find the table without a lookup; the ULID sorts by creation time.
+ */
+export const idPrefixes = {
+  event: "evt",
+  session: "ses",
+  venue: "ven",
+  organisation: "org",
+  registration: "reg",
+  criterion: "crt",
+  payment: "pay",
+  emailDelivery: "eml",
+  apiKey: "key",
+  subscription: "sub",
+} as const;
+
+export type IdKind = keyof typeof idPrefixes;
+
+export function newId(kind: IdKind): string {
+  return `${idPrefixes[kind]}_${ulid()}`;
+}
+
+const kindByPrefix = new Map<string, IdKind>(Object.entries(idPrefixes).map(([kind, prefix]): [string, IdKind] => [prefix, kind as IdKind]));
+
+/** The kind an id claims to be, or null for anything that is not one of ours. */
+export function idKind(id: string): IdKind | null {
+  const match = /^([a-z]{3})_[0-9A-HJKMNP-TV-Z]{26}$/.exec(id);
+  return match ? (kindByPrefix.get(match[1]!) ?? null) : null;
+}
+
+/** Crockford-like alphabet without 0/O, 1/I/L and U: safe to read out on the phone. */
+const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A short human reference such as "MBT-7K3P9Q"; the prefix comes from the event. */
+export function newReference(prefix: string): string {
+  let code = "";
+  for (let i = 0; i < 6; i++) code += referenceAlphabet[randomInt(referenceAlphabet.length)];
+  return `${prefix}-${code}`;
+}
+
+/** "mbt-basic-training-oct-2023" → "MBT"; at most four letters, never empty. */
+export function referencePrefixFor(slug: string): string {
+  const letters = slug.split("-")[0]!.replace(/[^a-z]/gi, "").toUpperCase().slice(0, 4);
+  return letters || "REG";
+}

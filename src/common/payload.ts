@@ -1,0 +1,31 @@
+import { Field, ObjectType } from "type-graphql";
+import { DomainError, type UserErrorShape } from "./errors.js";
+import { UserErrorCode } from "./enums.js";
+
+@ObjectType({ description: "An expected, fixable problem with a mutation's input or the object's state." })
+export class UserError {
+  @Field(() => [String], { nullable: true, description: 'Path to the offending input field, e.g. ["input", "attendee", "email"].' })
+  field!: string[] | null;
+
+  @Field(() => String)
+  message!: string;
+
+  @Field(() => UserErrorCode)
+  code!: UserErrorCode;
+}
+
+/**
+ * Runs a service call and maps DomainError to `userErrors`: the one place where expected
+ * failures become payload data. Anything else propagates and is masked.
+ */
+export async function toPayload<T extends object>(
+  run: () => T | Promise<T>,
+): Promise<(T & { userErrors: UserErrorShape[] }) | { userErrors: UserErrorShape[] }> {
+  try {
+    const result = await run();
+    return { userErrors: [], ...result };
+  } catch (error) {
+    if (error instanceof DomainError) return { userErrors: error.errors };
+    throw error;
+  }
+}

@@ -1,0 +1,142 @@
+import { resolve } from "node:path";
+
+/**
+ * The one reader of process.env. Everything is validated at start so a typo in a
+ * deployment script fails with one clear line instead of a confusing runtime error.
+ */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute path of the SQLite file (from `DATABASE_URL=file:PATH`). */
+  readonly databasePath: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailDir: string;
+  readonly mailFrom: string;
+  readonly publicUrl: string;
+  /** URL template with a `{token}` placeholder. */
+  readonly manageUrl: string;
+  readonly signInUrl: string;
+  readonly adminApiKey: string | undefined;
+  readonly seedDemo: boolean;
+  readonly worker: boolean;
+  readonly production: boolean;
+  readonly introspection: boolean;
+  /** Browser origins allowed for admin tools besides the server's own. */
+  readonly adminOrigins: readonly string[];
+  readonly logLevel: string;
+  /** Days before an event's start on which PREREQUISITE_REMINDER goes out. */
+  readonly reminderDays: readonly number[];
+  /** How often the worker polls the outbox and the scheduler, in milliseconds. */
+  readonly workerIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === "production";
+  const port = parsePort(env.PORT ?? "4000");
+  const host = env.HOST?.trim() || "127.0.0.1";
+  const publicUrl = parseHttpUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  const config: Config = {
+    port,
+    host,
+    databasePath: parseDatabaseUrl(env.DATABASE_URL ?? "file:./data/events.db"),
+    smtpUrl: env.SMTP_URL ? parseSmtpUrl(env.SMTP_URL) : undefined,
+    mailDir: resolve(env.MAIL_DIR ?? "./data/mail"),
+    mailFrom: env.MAIL_FROM?.trim() || "MBT Training <training@localhost>",
+    publicUrl,
+    manageUrl: parseLinkTemplate("MANAGE_URL", env.MANAGE_URL ?? `${publicUrl}/manage#{token}`),
+    signInUrl: parseLinkTemplate("SIGN_IN_URL", env.SIGN_IN_URL ?? `${publicUrl}/sign-in#{token}`),
+    adminApiKey: env.ADMIN_API_KEY ? parseAdminKey(env.ADMIN_API_KEY) : undefined,
+    seedDemo: parseBoolean("SEED_DEMO", env.SEED_DEMO, !production),
+    worker: parseBoolean("WORKER", env.WORKER, true),
+    production,
+    introspection: parseBoolean("INTROSPECTION", env.INTROSPECTION, true),
+    adminOrigins: (env.ADMIN_ORIGINS ?? "")
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean)
+      .map((origin) => new URL(parseHttpUrl("ADMIN_ORIGINS", origin)).origin),
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "silent" : "info"),
+    reminderDays: parseDayList("REMINDER_DAYS", env.REMINDER_DAYS ?? "14,3"),
+    workerIntervalMs: parsePositiveInt("WORKER_INTERVAL_MS", env.WORKER_INTERVAL_MS ?? "1000"),
+  };
+  return Object.freeze(config);
+}
+
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a number from 0 to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseDatabaseUrl(raw: string): string {
+  if (raw.startsWith("file:")) {
+    const path = raw.slice("file:".length);
+    if (!path) throw new ConfigError(`DATABASE_URL "file:" needs a path, e.g. file:./data/events.db`);
+    return path === ":memory:" ? path : resolve(path);
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError(`DATABASE_URL: PostgreSQL is not supported by this build yet; use file:PATH`);
+  }
+  throw new ConfigError(`DATABASE_URL must look like file:./data/events.db, got "${raw}"`);
+}
+
+function parseSmtpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`SMTP_URL is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") {
+    throw new ConfigError(`SMTP_URL must start with smtp:// or smtps://, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+function parseHttpUrl(name: string, raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === "http:" || url.protocol === "https:") return raw;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+}
+
+function parseLinkTemplate(name: string, raw: string): string {
+  if (!raw.includes("{token}")) throw new ConfigError(`${name} must contain the {token} placeholder, got "${raw}"`);
+  parseHttpUrl(name, raw.replace("{token}", "t"));
+  return raw;
+}
+
+function parseAdminKey(raw: string): string {
+  if (raw.length < 24) throw new ConfigError("ADMIN_API_KEY must be at least 24 characters long");
+  return raw;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parsePositiveInt(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+function parseDayList(name: string, raw: string): number[] {
+  const days = raw.split(",").map((part) => part.trim()).filter(Boolean);
+  if (days.some((day) => !/^\d+$/.test(day))) {
+    throw new ConfigError(`${name} must be a comma-separated list of whole days, got "${raw}"`);
+  }
+  return [...new Set(days.map(Number))].sort((a, b) => b - a);
+}

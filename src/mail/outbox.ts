@@ -1,0 +1,48 @@
+import { emailDeliveries } from "../db/schema.js";
+import type { Db } from "../db/client.js";
+import type { Clock } from "../common/clock.js";
+import { newId } from "../common/ids.js";
+import type { EmailKind } from "../common/enums.js";
+
+/** A database handle or the transaction a state change runs in. */
+export type Writer = Pick<Db, "insert" | "select" | "update" | "delete">;
+
+export interface OutboxMessage {
+  kind: `${EmailKind}`;
+  to: string;
+  subject: string;
+  /**
+   * One delivery per occasion: "reg_…:BOOKING_CONFIRMED:initial". Enqueuing the same key
+   * twice (a retried request, a scheduler run twice) is a no-op.
+   */
+  dedupeKey: string;
+  registrationId?: string | null;
+  /** Facts the template needs that are not in the database afterwards (a reason, a token). */
+  payload?: Record<string, unknown>;
+}
+
+/**
+ * Writes an email to the outbox. Call it inside the transaction of the change that
+ * causes it: the email exists if and only if the change committed.
+ */
+export function enqueueEmail(tx: Writer, clock: Clock, message: OutboxMessage): void {
+  const now = clock.now();
+  const id = newId("emailDelivery");
+  tx.insert(emailDeliveries)
+    .values({
+      id,
+      dedupeKey: message.dedupeKey,
+      registrationId: message.registrationId ?? null,
+      kind: message.kind,
+      to: message.to,
+      subject: message.subject,
+      payload: message.payload ?? {},
+      status: "QUEUED",
+      attempts: 0,
+      nextAttemptAt: now,
+      messageId: `<${id}@event-registration>`,
+      createdAt: now,
+    })
+    .onConflictDoNothing({ target: emailDeliveries.dedupeKey })
+    .run();
+}

@@ -1,0 +1,124 @@
+import "reflect-metadata";
+import { parseArgs } from "node:util";
+import { eq } from "drizzle-orm";
+import { closeDb, openDeps, prepareDatabase, startApp } from "./app.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { organisations } from "./db/schema.js";
+import { createApiKey, listApiKeys, revokeApiKey } from "./modules/api-keys/api-keys.service.js";
+import { DomainError } from "./common/errors.js";
+import { emitSchema, schemaFile } from "./schema.js";
+
+const usage = `usage: tsx src/main.ts <command>
+  serve                     start the API server (the default)
+  migrate                   apply database migrations
+  seed                      migrate, then load the demo course into an empty database
+  emit-schema               write schema/schema.graphql
+  keys create --admin [--name N]
+  keys create --publishable --org SLUG --origin https://site.example [--origin …] [--name N]
+  keys create --secret --org SLUG [--name N]
+  keys list
+  keys revoke KEY_ID`;
+
+async function serve(config: Config): Promise<void> {
+  const app = await startApp(config);
+  const log = app.app.log;
+  console.log(`\n  Event registration API ready\n  IDE (GraphQL Playground):  ${app.url}/graphql`);
+  if (app.localAdminKey) console.log(`  Local admin key:           ${app.localAdminKey}\n  In the IDE, HTTP HEADERS:  { "Authorization": "Bearer ${app.localAdminKey}" }`);
+  console.log(`  Mail:                      ${config.smtpUrl ? "SMTP" : `.eml files in ${config.mailDir}`}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: finishing in-flight requests");
+    const timer = setTimeout(() => {
+      log.error("shutdown took over 10 s; exiting");
+      process.exit(1);
+    }, 10_000);
+    timer.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+function keys(config: Config, args: string[]): void {
+  const deps = openDeps(config);
+  try {
+    const [action, ...rest] = args;
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        admin: { type: "boolean" },
+        publishable: { type: "boolean" },
+        secret: { type: "boolean" },
+        org: { type: "string" },
+        origin: { type: "string", multiple: true },
+        name: { type: "string" },
+      },
+    });
+    if (action === "create") {
+      const kind = values.admin ? "ADMIN" : values.publishable ? "PUBLISHABLE" : values.secret ? "SECRET" : null;
+      if (!kind) throw new Error("say which kind: --admin, --publishable or --secret");
+      let organisationId: string | null = null;
+      if (values.org) {
+        organisationId = deps.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.slug, values.org)).get()?.id ?? null;
+        if (!organisationId) throw new Error(`no organisation has the slug "${values.org}"`);
+      }
+      const { key, row } = createApiKey(deps.db, deps.clock, { kind, name: values.name ?? `${kind.toLowerCase()} key (CLI)`, organisationId, allowedOrigins: values.origin ?? [] });
+      console.log(`created ${row.kind} key ${row.id} "${row.name}"${row.allowedOrigins.length ? ` for ${row.allowedOrigins.join(", ")}` : ""}`);
+      console.log(`\n  ${key}\n\nThis is the only time the key is shown; only its hash is stored.`);
+    } else if (action === "list") {
+      for (const row of listApiKeys(deps.db)) {
+        console.log([row.id, row.kind.padEnd(11), `${row.prefix}…`, row.revokedAt ? "REVOKED" : "active ", row.name, row.allowedOrigins.join(" ")].join("  "));
+      }
+    } else if (action === "revoke") {
+      const id = positionals[0];
+      if (!id) throw new Error("give the key's id (see `keys list`)");
+      revokeApiKey(deps.db, deps.clock, id);
+      console.log(`revoked ${id}`);
+    } else {
+      throw new Error(usage);
+    }
+  } finally {
+    closeDb(deps.db);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = "serve", ...args] = argv;
+  if (command === "emit-schema") {
+    emitSchema();
+    console.log(`wrote ${schemaFile}`);
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case "serve":
+      return serve(config);
+    case "migrate":
+      closeDb(openDeps(config).db);
+      console.log("migrations applied");
+      return;
+    case "seed": {
+      const deps = openDeps(config);
+      const { seeded } = prepareDatabase({ ...deps, config: { ...config, seedDemo: true } });
+      closeDb(deps.db);
+      console.log(seeded ? "demo course loaded" : "the database already has events; nothing loaded");
+      return;
+    }
+    case "keys":
+      return keys(config, args);
+    default:
+      throw new Error(usage);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(`config error: ${error.message}`);
+  else if (error instanceof DomainError) console.error(`error: ${error.errors.map((e) => e.message).join("; ")}`);
+  else if (error instanceof Error && !error.stack?.includes("\n    at ")) console.error(error.message);
+  else console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { DomainError } from "../../common/errors.js";
+import { newId } from "../../common/ids.js";
+import { InputChecker, limits } from "../../common/validate.js";
+import { hashToken, newToken } from "../../auth/tokens.js";
+import type { Db } from "../../db/client.js";
+import { apiKeys, organisations } from "../../db/schema.js";
+import type { Clock } from "../../common/clock.js";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ApiKeyKind = ApiKeyRow["kind"];
+
+export interface CreateApiKeyInput {
+  kind: ApiKeyKind;
+  name: string;
+  organisationId?: string | null;
+  allowedOrigins?: string[] | null;
+}
+
+/** Normalises "https://partner.example/" to its origin; refuses anything but http(s). */
+export function parseOrigin(raw: string): string | null {
+  try {
+    const url = new URL(raw.trim());
+    if ((url.protocol === "https:" || url.protocol === "http:") && url.origin !== "null") return url.origin;
+  } catch {
+    // not a URL
+  }
+  return null;
+}
+
+/** Creates a key and returns it in clear text: the only time it is ever shown. */
+export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { key: string; row: ApiKeyRow } {
+  const check = new InputChecker();
+  const name = check.requiredText(["input", "name"], input.name, limits.name);
+  let organisationId: string | null = null;
+  let origins: string[] = [];
+  if (input.kind === "ADMIN") {
+    if (input.organisationId) check.add("INVALID", "Admin keys do not belong to an organisation.", ["input", "organisationId"]);
+  } else {
+    organisationId = input.organisationId ?? null;
+    if (!organisationId) check.add("REQUIRED", "Partner keys belong to an organisation.", ["input", "organisationId"]);
+    else if (!db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()) {
+      check.add("NOT_FOUND", "No organisation has this id.", ["input", "organisationId"]);
+    }
+  }
+  if (input.kind === "PUBLISHABLE") {
+    const raw = input.allowedOrigins ?? [];
+    if (raw.length === 0) check.add("REQUIRED", "A publishable key needs the origins of the sites that use it, e.g. https://partner.example.", ["input", "allowedOrigins"]);
+    if (raw.length > 20) check.add("INVALID", "At most 20 origins per key.", ["input", "allowedOrigins"]);
+    raw.forEach((origin, index) => {
+      const parsed = parseOrigin(origin);
+      if (!parsed) check.add("INVALID", `"${origin.slice(0, 100)}" is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
+      else origins.push(parsed);
+    });
+    origins = [...new Set(origins)];
+  } else if (input.allowedOrigins?.length) {
+    check.add("INVALID", "Only publishable keys are bound to origins.", ["input", "allowedOrigins"]);
+  }
+  check.throwIfAny();
+  const key = newToken(input.kind === "ADMIN" ? "adminKey" : input.kind === "PUBLISHABLE" ? "publishableKey" : "secretKey");
+  const row = db
+    .insert(apiKeys)
+    .values({ id: newId("apiKey"), kind: input.kind, name, prefix: key.slice(0, 10), hash: hashToken(key), organisationId, allowedOrigins: origins, createdAt: clock.now() })
+    .returning()
+    .get();
+  return { key, row };
+}
+
+/** Registers a key chosen by the operator (ADMIN_API_KEY); a no-op when it exists. */
+export function ensureAdminKey(db: Db, clock: Clock, key: string, name: string): void {
+  db.insert(apiKeys)
+    .values({ id: newId("apiKey"), kind: "ADMIN", name, prefix: key.slice(0, 10), hash: hashToken(key), createdAt: clock.now() })
+    .onConflictDoNothing({ target: apiKeys.hash })
+    .run();
+}
+
+export function listApiKeys(db: Db): ApiKeyRow[] {
+  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all();
+}
+
+export function revokeApiKey(db: Db, clock: Clock, id: string): ApiKeyRow {
+  const row = db.update(apiKeys).set({ revokedAt: clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning().get();
+  if (row) return row;
+  const existing = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+  if (!existing) throw new DomainError("NOT_FOUND", "No API key has this id.", ["id"]);
+  throw new DomainError("INVALID_STATE", "This key is already revoked.", ["id"]);
+}
+
+/** All origins some live publishable key may be used from: the CORS allow-list. */
+export function publishableOrigins(db: Db): Set<string> {
+  const rows = db
+    .select({ origins: apiKeys.allowedOrigins })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.kind, "PUBLISHABLE"), isNull(apiKeys.revokedAt)))
+    .all();
+  return new Set(rows.flatMap((row) => row.origins));
+}

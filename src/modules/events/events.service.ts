@@ -1,0 +1,372 @@
+import { and, asc, count, eq, exists, gt, gte, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
+import { DomainError } from "../../common/errors.js";
+import { newId } from "../../common/ids.js";
+import { isKnownCurrency } from "../../common/money.js";
+import { localToInstant } from "../../common/time.js";
+import { InputChecker, limits, slugPattern } from "../../common/validate.js";
+import type { Db } from "../../db/client.js";
+import {
+  eligibilityAnswers,
+  eligibilityCriteria,
+  eventPartners,
+  events,
+  learningObjectives,
+  organisations,
+  prerequisiteCourses,
+  registrations,
+  sessions,
+  venues,
+} from "../../db/schema.js";
+import type { Deps } from "../../deps.js";
+import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { subjectFor } from "../../mail/subjects.js";
+import { recordChange } from "../registrations/registration-timeline.js";
+import { activeStatuses, seatHoldingStatuses, type EventRow } from "./event-rules.js";
+import type { EventFilter, EventInput, EventPartnerInput } from "./events.inputs.js";
+
+const visibleToPublic = ["PUBLISHED", "CANCELLED", "COMPLETED"] as const;
+
+export interface ListEventsOptions {
+  filter?: EventFilter | null;
+  first?: number | null;
+  after?: string | null;
+  includeDrafts: boolean;
+}
+
+/** Events in start order, keyset-paginated on (startsAt, id). */
+export function listEvents(db: Db, options: ListEventsOptions): Connection<EventRow> {
+  const size = pageSize(options.first);
+  const after = decodeCursor(options.after);
+  const filter = options.filter ?? {};
+  const conditions: SQL[] = [];
+  const allowed = options.includeDrafts ? null : new Set<string>(visibleToPublic);
+  const statuses = filter.status?.length ? filter.status.filter((status) => !allowed || allowed.has(status)) : allowed ? [...allowed] : null;
+  if (statuses) conditions.push(inArray(events.status, statuses as EventRow["status"][]));
+  if (filter.startsAfter) conditions.push(gte(events.startsAt, filter.startsAfter));
+  if (filter.startsBefore) conditions.push(lt(events.startsAt, filter.startsBefore));
+  if (filter.organisationSlug) {
+    conditions.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(eventPartners)
+          .innerJoin(organisations, eq(organisations.id, eventPartners.organisationId))
+          .where(and(eq(eventPartners.eventId, events.id), eq(organisations.slug, filter.organisationSlug))),
+      ),
+    );
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    if (search.length > limits.shortText) throw new DomainError("TOO_LONG", "search is too long", ["filter", "search"]);
+    const pattern = `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    conditions.push(sql`(${events.title} LIKE ${pattern} ESCAPE '\\' OR ${events.summary} LIKE ${pattern} ESCAPE '\\' OR ${events.audience} LIKE ${pattern} ESCAPE '\\')`);
+  }
+  const where = and(...conditions);
+  const afterKey = after ? or(gt(events.startsAt, new Date(after[0])), and(eq(events.startsAt, new Date(after[0])), gt(events.id, after[1]))) : undefined;
+  const rows = db
+    .select()
+    .from(events)
+    .where(and(where, afterKey))
+    .orderBy(asc(events.startsAt), asc(events.id))
+    .limit(size + 1)
+    .all();
+  return toConnection(rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => db.select({ n: count() }).from(events).where(where).get()!.n);
+}
+
+export function findEventBySlug(db: Db, slug: string): EventRow | undefined {
+  return db.select().from(events).where(eq(events.slug, slug)).get();
+}
+
+interface CheckedSession {
+  title: string;
+  kind: "LIVE" | "SELF_GUIDED";
+  startsAt: Date;
+  endsAt: Date;
+  venueId: string | null;
+}
+
+/** Validates an EventInput completely, reporting every problem at once. */
+function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
+  const check = new InputChecker();
+  const at = (...path: (string | number)[]) => ["input", ...path.map(String)];
+  const slug = check.requiredText(at("slug"), input.slug, limits.slug);
+  if (slug && !slugPattern.test(slug)) check.add("INVALID", "slug may contain only lower-case letters, digits and single hyphens.", at("slug"));
+  if (slug) {
+    const taken = db
+      .select({ id: events.id })
+      .from(events)
+      .where(existing ? and(eq(events.slug, slug), ne(events.id, existing.id)) : eq(events.slug, slug))
+      .get();
+    if (taken) check.add("INVALID", `The slug "${slug}" is taken by another event.`, at("slug"));
+  }
+  const venueIds = new Set([input.venueId, ...(input.sessions ?? []).map((session) => session.venueId)].filter((id): id is string => !!id));
+  const knownVenues = new Set(venueIds.size ? db.select({ id: venues.id }).from(venues).where(inArray(venues.id, [...venueIds])).all().map((row) => row.id) : []);
+  if (input.venueId && !knownVenues.has(input.venueId)) check.add("NOT_FOUND", "No venue has this id.", at("venueId"));
+
+  const priceMinor = check.integer(at("priceMinor"), input.priceMinor, { min: 0, max: 100_000_000 });
+  const currency = input.currency?.trim().toUpperCase() || null;
+  if (currency && !isKnownCurrency(currency)) check.add("INVALID", `"${input.currency}" is not an ISO 4217 currency code.`, at("currency"));
+  if (priceMinor !== null && priceMinor > 0 && !currency) check.add("REQUIRED", "A price needs a currency.", at("currency"));
+
+  const opensAt = input.registrationOpensAt ?? null;
+  const closesAt = input.registrationClosesAt ?? null;
+  if (opensAt && closesAt && closesAt <= opensAt) check.add("INVALID", "registrationClosesAt must be after registrationOpensAt.", at("registrationClosesAt"));
+
+  const sessionInputs = input.sessions ?? [];
+  if (sessionInputs.length === 0) check.add("REQUIRED", "An event needs at least one session.", at("sessions"));
+  if (sessionInputs.length > limits.listItems) check.add("INVALID", `At most ${limits.listItems} sessions.`, at("sessions"));
+  const checkedSessions: CheckedSession[] = [];
+  sessionInputs.forEach((session, index) => {
+    const title = check.requiredText(at("sessions", index, "title"), session.title, limits.title);
+    if (session.venueId && !knownVenues.has(session.venueId)) check.add("NOT_FOUND", "No venue has this id.", at("sessions", index, "venueId"));
+    let startsAt: Date | null = null;
+    let endsAt: Date | null = null;
+    try {
+      startsAt = localToInstant(session.localStart, input.timeZone);
+    } catch (error) {
+      check.add("INVALID", (error as Error).message, at("sessions", index, "localStart"));
+    }
+    try {
+      endsAt = localToInstant(session.localEnd, input.timeZone);
+    } catch (error) {
+      check.add("INVALID", (error as Error).message, at("sessions", index, "localEnd"));
+    }
+    if (startsAt && endsAt && endsAt <= startsAt) check.add("INVALID", "A session must end after it starts.", at("sessions", index, "localEnd"));
+    if (startsAt && endsAt) checkedSessions.push({ title, kind: session.kind ?? "LIVE", startsAt, endsAt, venueId: session.venueId ?? null });
+  });
+  checkedSessions.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+
+  const objectives = (input.learningObjectives ?? []).map((text, index) => check.requiredText(at("learningObjectives", index), text, limits.summary));
+  if (objectives.length > limits.listItems) check.add("INVALID", `At most ${limits.listItems} learning objectives.`, at("learningObjectives"));
+  const criteria = (input.eligibilityCriteria ?? []).map((criterion, index) => ({
+    text: check.requiredText(at("eligibilityCriteria", index, "text"), criterion.text, limits.summary),
+    required: criterion.required ?? true,
+  }));
+  if (criteria.length > 50) check.add("INVALID", "At most 50 eligibility criteria.", at("eligibilityCriteria"));
+  const prerequisite = input.prerequisite
+    ? {
+        title: check.requiredText(at("prerequisite", "title"), input.prerequisite.title, limits.shortText),
+        description: check.text(at("prerequisite", "description"), input.prerequisite.description, limits.longText),
+        durationHours: check.number(at("prerequisite", "durationHours"), input.prerequisite.durationHours, { min: 0, max: 10_000 }),
+        url: input.prerequisite.url ?? null,
+        accessLeadDays: check.integer(at("prerequisite", "accessLeadDays"), input.prerequisite.accessLeadDays, { min: 0, max: 365 }),
+      }
+    : null;
+
+  const values = {
+    slug,
+    title: check.requiredText(at("title"), input.title, limits.title),
+    summary: check.text(at("summary"), input.summary, limits.summary),
+    description: check.text(at("description"), input.description, limits.description),
+    audience: check.text(at("audience"), input.audience, limits.longText),
+    format: input.format,
+    timeZone: input.timeZone,
+    venueId: input.venueId ?? null,
+    liveHours: check.number(at("liveHours"), input.liveHours, { min: 0, max: 10_000 }),
+    selfGuidedHours: check.number(at("selfGuidedHours"), input.selfGuidedHours, { min: 0, max: 10_000 }),
+    programmeLength: check.text(at("programmeLength"), input.programmeLength, limits.name),
+    capacity: check.integer(at("capacity"), input.capacity, { min: 1, max: 1_000_000 }),
+    waitlistEnabled: input.waitlistEnabled ?? true,
+    requiresReview: input.requiresReview ?? true,
+    priceMinor: priceMinor && priceMinor > 0 ? priceMinor : null,
+    currency: priceMinor && priceMinor > 0 ? currency : null,
+    registrationOpensAt: opensAt,
+    registrationClosesAt: closesAt,
+    bookingUrl: input.bookingUrl ?? null,
+    contactName: check.text(at("contactName"), input.contactName, limits.name),
+    contactEmail: input.contactEmail ?? null,
+    contactPhone: check.phone(at("contactPhone"), input.contactPhone),
+    offerWindowHours: check.integer(at("offerWindowHours"), input.offerWindowHours, { min: 1, max: 24 * 60 }) ?? existing?.offerWindowHours ?? 72,
+    startsAt: checkedSessions[0]?.startsAt ?? new Date(0),
+    endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
+  };
+  if (existing && values.capacity !== null) {
+    const held = countSeatsHeld(db, existing.id);
+    if (values.capacity < held) check.add("INVALID", `${held} seats are already held; capacity cannot be lower.`, at("capacity"));
+  }
+  check.throwIfAny();
+  return { values, sessions: checkedSessions, objectives, criteria, prerequisite };
+}
+
+export function countSeatsHeld(db: Writer, eventId: string): number {
+  return db
+    .select({ n: count() })
+    .from(registrations)
+    .where(and(eq(registrations.eventId, eventId), inArray(registrations.status, [...seatHoldingStatuses])))
+    .get()!.n;
+}
+
+type CheckedEvent = ReturnType<typeof checkEventInput>;
+
+function writeChildren(tx: Writer, eventId: string, checked: CheckedEvent): void {
+  tx.delete(learningObjectives).where(eq(learningObjectives.eventId, eventId)).run();
+  if (checked.objectives.length) {
+    tx.insert(learningObjectives).values(checked.objectives.map((text, index) => ({ eventId, position: index + 1, text }))).run();
+  }
+  tx.delete(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, eventId)).run();
+  if (checked.prerequisite) tx.insert(prerequisiteCourses).values({ eventId, ...checked.prerequisite }).run();
+}
+
+export function createEvent({ db, clock }: Deps, input: EventInput): EventRow {
+  const checked = checkEventInput(db, input, null);
+  const now = clock.now();
+  const id = newId("event");
+  return db.transaction((tx) => {
+    const row = tx.insert(events).values({ id, ...checked.values, status: "DRAFT", createdAt: now, updatedAt: now }).returning().get();
+    writeChildren(tx, id, checked);
+    if (checked.sessions.length) {
+      tx.insert(sessions).values(checked.sessions.map((session, index) => ({ id: newId("session"), eventId: id, position: index + 1, ...session }))).run();
+    }
+    if (checked.criteria.length) {
+      tx.insert(eligibilityCriteria).values(checked.criteria.map((criterion, index) => ({ id: newId("criterion"), eventId: id, position: index + 1, ...criterion }))).run();
+    }
+    return row;
+  });
+}
+
+/**
+ * Replaces an event's details. Sessions and criteria are matched by position so their ids
+ * (and the eligibility answers that point at criteria) survive an edit. When a session
+ * moves or the venue changes, the schedule version rises and every active registrant is
+ * mailed EVENT_CHANGED.
+ */
+export function updateEvent({ db, clock }: Deps, id: string, input: EventInput): EventRow {
+  const existing = db.select().from(events).where(eq(events.id, id)).get();
+  if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
+  if (existing.status === "CANCELLED" || existing.status === "COMPLETED") {
+    throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be edited.`, ["id"]);
+  }
+  const checked = checkEventInput(db, input, existing);
+  const now = clock.now();
+  return db.transaction((tx) => {
+    const oldSessions = tx.select().from(sessions).where(eq(sessions.eventId, id)).orderBy(asc(sessions.position)).all();
+    const scheduleChanged =
+      existing.venueId !== checked.values.venueId ||
+      oldSessions.length !== checked.sessions.length ||
+      oldSessions.some((old, index) => {
+        const next = checked.sessions[index]!;
+        return old.startsAt.getTime() !== next.startsAt.getTime() || old.endsAt.getTime() !== next.endsAt.getTime() || old.venueId !== next.venueId || old.kind !== next.kind;
+      });
+    checked.sessions.forEach((session, index) => {
+      const old = oldSessions[index];
+      if (old) tx.update(sessions).set({ ...session, position: index + 1 }).where(eq(sessions.id, old.id)).run();
+      else tx.insert(sessions).values({ id: newId("session"), eventId: id, position: index + 1, ...session }).run();
+    });
+    const removedSessions = oldSessions.slice(checked.sessions.length).map((session) => session.id);
+    if (removedSessions.length) tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
+
+    const oldCriteria = tx.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, id)).orderBy(asc(eligibilityCriteria.position)).all();
+    checked.criteria.forEach((criterion, index) => {
+      const old = oldCriteria[index];
+      if (old) tx.update(eligibilityCriteria).set(criterion).where(eq(eligibilityCriteria.id, old.id)).run();
+      else tx.insert(eligibilityCriteria).values({ id: newId("criterion"), eventId: id, position: index + 1, ...criterion }).run();
+    });
+    const removedCriteria = oldCriteria.slice(checked.criteria.length).map((criterion) => criterion.id);
+    if (removedCriteria.length) {
+      const answered = tx.select({ n: count() }).from(eligibilityAnswers).where(inArray(eligibilityAnswers.criterionId, removedCriteria)).get()!.n;
+      if (answered > 0) {
+        throw new DomainError("INVALID_STATE", "Applicants have answered the criteria you removed; edit their text instead.", ["input", "eligibilityCriteria"]);
+      }
+      tx.delete(eligibilityCriteria).where(inArray(eligibilityCriteria.id, removedCriteria)).run();
+    }
+    writeChildren(tx, id, checked);
+    const scheduleVersion = existing.scheduleVersion + (scheduleChanged ? 1 : 0);
+    const row = tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+    if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false);
+    return row;
+  });
+}
+
+function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasion: string, cancelled: boolean): void {
+  const active = tx
+    .select({ id: registrations.id, email: registrations.email, reference: registrations.reference })
+    .from(registrations)
+    .where(and(eq(registrations.eventId, event.id), inArray(registrations.status, [...activeStatuses])))
+    .all();
+  for (const registration of active) {
+    enqueueEmail(tx, { now: () => now }, {
+      kind: "EVENT_CHANGED",
+      to: registration.email,
+      subject: subjectFor("EVENT_CHANGED", { eventTitle: event.title, reference: registration.reference, cancelled }),
+      dedupeKey: `${registration.id}:EVENT_CHANGED:${occasion}`,
+      registrationId: registration.id,
+      payload: { cancelled, reason: event.cancelReason, scheduleVersion: event.scheduleVersion },
+    });
+  }
+}
+
+export function publishEvent({ db, clock }: Deps, id: string): EventRow {
+  const existing = db.select().from(events).where(eq(events.id, id)).get();
+  if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
+  if (existing.status !== "DRAFT") throw new DomainError("INVALID_STATE", `Only a draft can be published; this event is ${existing.status}.`, ["id"]);
+  const now = clock.now();
+  return db.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+}
+
+/**
+ * Cancels the event: registration closes, every active registration is cancelled with
+ * its access revoked, and each registrant is mailed once.
+ */
+export function cancelEvent({ db, clock }: Deps, id: string, reason: string | null | undefined, actor: string): EventRow {
+  const check = new InputChecker();
+  const cleanReason = check.text(["reason"], reason, limits.note);
+  check.throwIfAny();
+  const existing = db.select().from(events).where(eq(events.id, id)).get();
+  if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
+  if (existing.status !== "DRAFT" && existing.status !== "PUBLISHED") {
+    throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be cancelled.`, ["id"]);
+  }
+  const now = clock.now();
+  return db.transaction((tx) => {
+    const row = tx.update(events).set({ status: "CANCELLED", cancelReason: cleanReason, cancelledAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+    notifyActiveRegistrants(tx, now, row, "cancelled", true);
+    const active = tx
+      .select({ id: registrations.id, status: registrations.status, accessGrantedAt: registrations.accessGrantedAt })
+      .from(registrations)
+      .where(and(eq(registrations.eventId, id), inArray(registrations.status, [...activeStatuses])))
+      .all();
+    for (const registration of active) {
+      tx.update(registrations)
+        .set({
+          status: "CANCELLED",
+          cancelledAt: now,
+          cancelReason: cleanReason ? `Event cancelled: ${cleanReason}` : "Event cancelled",
+          accessRevokedAt: registration.accessGrantedAt ? now : null,
+          accessScheduledFor: null,
+          offerExpiresAt: null,
+          updatedAt: now,
+        })
+        .where(eq(registrations.id, registration.id))
+        .run();
+      recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVENT_CANCELLED", fromStatus: registration.status, toStatus: "CANCELLED", note: cleanReason });
+    }
+    return row;
+  });
+}
+
+export function setEventPartners({ db }: Deps, eventId: string, partners: EventPartnerInput[]): EventRow {
+  const event = db.select().from(events).where(eq(events.id, eventId)).get();
+  if (!event) throw new DomainError("NOT_FOUND", "No event has this id.", ["eventId"]);
+  const check = new InputChecker();
+  if (partners.length > 50) check.add("INVALID", "At most 50 partners.", ["partners"]);
+  const ids = partners.map((partner) => partner.organisationId);
+  const known = new Set(ids.length ? db.select({ id: organisations.id }).from(organisations).where(inArray(organisations.id, ids)).all().map((row) => row.id) : []);
+  const seen = new Set<string>();
+  partners.forEach((partner, index) => {
+    if (!known.has(partner.organisationId)) check.add("NOT_FOUND", "No organisation has this id.", ["partners", String(index), "organisationId"]);
+    if (seen.has(partner.organisationId)) check.add("INVALID", "Each organisation may appear once; give it several roles instead.", ["partners", String(index), "organisationId"]);
+    seen.add(partner.organisationId);
+    if (partner.roles.length === 0) check.add("REQUIRED", "A partner needs at least one role.", ["partners", String(index), "roles"]);
+  });
+  check.throwIfAny();
+  db.transaction((tx) => {
+    tx.delete(eventPartners).where(eq(eventPartners.eventId, eventId)).run();
+    if (partners.length) {
+      tx.insert(eventPartners)
+        .values(partners.map((partner, index) => ({ eventId, organisationId: partner.organisationId, position: index + 1, roles: [...new Set(partner.roles)], bookingUrl: partner.bookingUrl ?? null })))
+        .run();
+    }
+  });
+  return event;
+}

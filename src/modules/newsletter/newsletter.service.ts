@@ -1,0 +1,94 @@
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import { hashToken, newToken } from "../../auth/tokens.js";
+import type { Clock } from "../../common/clock.js";
+import { decodeCursor, pageSize, toConnection } from "../../common/connection.js";
+import { newId } from "../../common/ids.js";
+import { normalizeEmail } from "../../common/validate.js";
+import type { Db } from "../../db/client.js";
+import { newsletterSubscriptions } from "../../db/schema.js";
+import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { subjectFor } from "../../mail/subjects.js";
+
+export type SubscriptionRow = typeof newsletterSubscriptions.$inferSelect;
+
+export interface OptIn {
+  email: string;
+  firstName: string | null;
+  method: "FORM" | "REGISTRATION";
+  /** The site, partner or event the consent was given through. */
+  source: string | null;
+}
+
+/**
+ * Records consent and mails a confirmation link (double opt-in). Asking again while
+ * pending sends a fresh link; a confirmed subscriber is left as is, and nothing tells
+ * the caller which case applied.
+ */
+export function startNewsletterOptIn(tx: Writer, clock: Clock, optIn: OptIn): void {
+  const now = clock.now();
+  const emailNormalized = normalizeEmail(optIn.email);
+  const existing = tx.select().from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get();
+  if (existing?.status === "CONFIRMED") return;
+  const confirmToken = newToken("newsletterConfirm");
+  const unsubscribeToken = newToken("newsletterUnsubscribe");
+  const consent = {
+    consentAt: now,
+    consentMethod: optIn.method,
+    consentSource: optIn.source,
+    confirmTokenHash: hashToken(confirmToken),
+    unsubscribeTokenHash: hashToken(unsubscribeToken),
+    status: "PENDING" as const,
+    unsubscribedAt: null,
+  };
+  let id: string;
+  if (existing) {
+    id = existing.id;
+    tx.update(newsletterSubscriptions).set({ ...consent, email: optIn.email.trim(), firstName: optIn.firstName ?? existing.firstName }).where(eq(newsletterSubscriptions.id, id)).run();
+  } else {
+    id = newId("subscription");
+    tx.insert(newsletterSubscriptions)
+      .values({ id, emailNormalized, email: optIn.email.trim(), firstName: optIn.firstName, ...consent, createdAt: now })
+      .run();
+  }
+  enqueueEmail(tx, clock, {
+    kind: "NEWSLETTER_CONFIRM",
+    to: optIn.email.trim(),
+    subject: subjectFor("NEWSLETTER_CONFIRM", {}),
+    dedupeKey: `${id}:NEWSLETTER_CONFIRM:${now.getTime()}:${confirmToken.slice(-6)}`,
+    payload: { confirmToken, unsubscribeToken, firstName: optIn.firstName },
+  });
+}
+
+/** Confirms the subscription the token belongs to; false when the token is unknown or spent. */
+export function confirmSubscription(db: Db, clock: Clock, token: string): boolean {
+  const row = db
+    .update(newsletterSubscriptions)
+    .set({ status: "CONFIRMED", confirmedAt: clock.now(), confirmTokenHash: null })
+    .where(and(eq(newsletterSubscriptions.confirmTokenHash, hashToken(token)), eq(newsletterSubscriptions.status, "PENDING")))
+    .returning()
+    .get();
+  return !!row;
+}
+
+export function unsubscribe(db: Db, clock: Clock, token: string): boolean {
+  const hash = hashToken(token);
+  const row = db
+    .update(newsletterSubscriptions)
+    .set({ status: "UNSUBSCRIBED", unsubscribedAt: clock.now(), confirmTokenHash: null })
+    .where(eq(newsletterSubscriptions.unsubscribeTokenHash, hash))
+    .returning()
+    .get();
+  return !!row;
+}
+
+/** Confirmed subscribers in sign-up order, for export. */
+export function listConfirmedSubscribers(db: Db, first: number | null | undefined, after: string | null | undefined) {
+  const size = pageSize(first);
+  const cursor = decodeCursor(after);
+  const confirmed = eq(newsletterSubscriptions.status, "CONFIRMED");
+  const afterKey = cursor
+    ? or(gt(newsletterSubscriptions.createdAt, new Date(cursor[0])), and(eq(newsletterSubscriptions.createdAt, new Date(cursor[0])), gt(newsletterSubscriptions.id, cursor[1])))
+    : undefined;
+  const rows = db.select().from(newsletterSubscriptions).where(and(confirmed, afterKey)).orderBy(asc(newsletterSubscriptions.createdAt), asc(newsletterSubscriptions.id)).limit(size + 1).all();
+  return toConnection(rows, size, cursor, (row) => [row.createdAt.getTime(), row.id], () => db.$count(newsletterSubscriptions, confirmed));
+}

@@ -1,0 +1,20 @@
+import { Field, ID, InterfaceType } from "type-graphql";
+import { idKind, type IdKind } from "../../common/ids.js";
+
+const typeNameByKind: Partial<Record<IdKind, string>> = {
+  event: "Event",
+  session: "Session",
+  venue: "Venue",
+  organisation: "Organisation",
+  registration: "Registration",
+  emailDelivery: "EmailDelivery",
+};
+
+@InterfaceType({
+  description: "An object with a globally unique, opaque id that `node(id:)` resolves.",
+  resolveType: (value: { id: string }) => typeNameByKind[idKind(value.id) ?? "event"],
+})
+export abstract class Node {
+  @Field(() => ID)
+  id!: string;
+}

@@ -1,0 +1,50 @@
+import { eq } from "drizzle-orm";
+import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from "type-graphql";
+import { requireAdmin } from "../../auth/guards.js";
+import { toPayload, UserError } from "../../common/payload.js";
+import type { Context } from "../../context.js";
+import { organisations } from "../../db/schema.js";
+import { listEvents } from "../events/events.service.js";
+import { EventConnection } from "../events/events.type.js";
+import { OrganisationInput } from "./organisations.inputs.js";
+import { createOrganisation, updateOrganisation } from "./organisations.service.js";
+import { Organisation, type OrganisationRow } from "./organisations.type.js";
+
+@ObjectType()
+export class OrganisationPayload {
+  @Field(() => Organisation, { nullable: true })
+  organisation?: Organisation | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@Resolver(() => Organisation)
+export class OrganisationResolver {
+  @Query(() => Organisation, { nullable: true })
+  organisation(@Ctx() ctx: Context, @Arg("slug", () => String) slug: string): OrganisationRow | null {
+    return ctx.deps.db.select().from(organisations).where(eq(organisations.slug, slug)).get() ?? null;
+  }
+
+  @FieldResolver(() => EventConnection, { description: "Events this organisation takes part in, in start order." })
+  events(
+    @Root() organisation: OrganisationRow,
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    return listEvents(ctx.deps.db, { filter: { organisationSlug: organisation.slug }, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
+  }
+
+  @Mutation(() => OrganisationPayload, { description: "Admin." })
+  createOrganisation(@Ctx() ctx: Context, @Arg("input", () => OrganisationInput) input: OrganisationInput) {
+    requireAdmin(ctx);
+    return toPayload(() => ({ organisation: createOrganisation(ctx.deps, input) }));
+  }
+
+  @Mutation(() => OrganisationPayload, { description: "Admin." })
+  updateOrganisation(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("input", () => OrganisationInput) input: OrganisationInput) {
+    requireAdmin(ctx);
+    return toPayload(() => ({ organisation: updateOrganisation(ctx.deps, id, input) }));
+  }
+}

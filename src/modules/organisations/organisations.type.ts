@@ -1,0 +1,24 @@
+import { Field, ObjectType } from "type-graphql";
+import type { organisations } from "../../db/schema.js";
+import { EmailAddressScalar, URLScalar } from "../../common/scalars.js";
+import { Node } from "../node/node.type.js";
+
+export type OrganisationRow = typeof organisations.$inferSelect;
+
+@ObjectType({ implements: Node, description: "A training centre, partner or sponsor." })
+export class Organisation extends Node {
+  @Field(() => String)
+  slug!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => URLScalar, { nullable: true })
+  website!: string | null;
+
+  @Field(() => EmailAddressScalar, { nullable: true })
+  email!: string | null;
+
+  @Field(() => String, { nullable: true })
+  phone!: string | null;
+}

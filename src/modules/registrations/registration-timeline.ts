@@ -1,0 +1,27 @@
+import { registrationChanges } from "../../db/schema.js";
+import type { Writer } from "../../mail/outbox.js";
+
+export interface ChangeRecord {
+  registrationId: string;
+  at: Date;
+  actor: string;
+  action: string;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  note?: string | null;
+}
+
+/** Appends to a registration's audit timeline, inside the change's own transaction. */
+export function recordChange(tx: Writer, change: ChangeRecord): void {
+  tx.insert(registrationChanges)
+    .values({
+      registrationId: change.registrationId,
+      at: change.at,
+      actor: change.actor,
+      action: change.action,
+      fromStatus: change.fromStatus ?? null,
+      toStatus: change.toStatus ?? null,
+      note: change.note ?? null,
+    })
+    .run();
+}

@@ -1,0 +1,52 @@
+import { eq } from "drizzle-orm";
+import { DomainError } from "../../common/errors.js";
+import { newId } from "../../common/ids.js";
+import { InputChecker, limits } from "../../common/validate.js";
+import { venues } from "../../db/schema.js";
+import type { Deps } from "../../deps.js";
+import type { VenueInput } from "./venues.inputs.js";
+import type { VenueRow } from "./venues.type.js";
+
+function checkVenue(input: VenueInput) {
+  const check = new InputChecker();
+  const at = (...path: string[]) => ["input", ...path];
+  const values = {
+    name: check.requiredText(at("name"), input.name, limits.title),
+    line1: check.requiredText(at("address", "line1"), input.address.line1, limits.shortText),
+    line2: check.text(at("address", "line2"), input.address.line2, limits.shortText),
+    city: check.requiredText(at("address", "city"), input.address.city, limits.name),
+    region: check.text(at("address", "region"), input.address.region, limits.name),
+    postalCode: check.text(at("address", "postalCode"), input.address.postalCode, 20),
+    country: check.requiredText(at("address", "country"), input.address.country, limits.name),
+    timeZone: input.timeZone,
+    latitude: check.number(at("latitude"), input.latitude, { min: -90, max: 90 }),
+    longitude: check.number(at("longitude"), input.longitude, { min: -180, max: 180 }),
+    mapUrl: input.mapUrl ?? null,
+    adaCompliant: input.accessibility.adaCompliant,
+    wheelchairAccessible: input.accessibility.wheelchairAccessible ?? null,
+    stepFreeEntrance: input.accessibility.stepFreeEntrance ?? null,
+    accessibleRestrooms: input.accessibility.accessibleRestrooms ?? null,
+    accessibleParking: input.accessibility.accessibleParking ?? null,
+    hearingLoop: input.accessibility.hearingLoop ?? null,
+    accessibilityNotes: check.text(at("accessibility", "notes"), input.accessibility.notes, limits.longText),
+    accessibilityInfoUrl: input.accessibility.infoUrl ?? null,
+  };
+  if ((values.latitude === null) !== (values.longitude === null)) {
+    check.add("INVALID", "Give both latitude and longitude, or neither.", at(values.latitude === null ? "latitude" : "longitude"));
+  }
+  check.throwIfAny();
+  return values;
+}
+
+export function createVenue({ db, clock }: Deps, input: VenueInput): VenueRow {
+  const values = checkVenue(input);
+  const now = clock.now();
+  return db.insert(venues).values({ id: newId("venue"), ...values, createdAt: now, updatedAt: now }).returning().get();
+}
+
+export function updateVenue({ db, clock }: Deps, id: string, input: VenueInput): VenueRow {
+  const values = checkVenue(input);
+  const row = db.update(venues).set({ ...values, updatedAt: clock.now() }).where(eq(venues.id, id)).returning().get();
+  if (!row) throw new DomainError("NOT_FOUND", "No venue has this id.", ["id"]);
+  return row;
+}

@@ -1,0 +1,35 @@
+import "reflect-metadata";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { buildSchemaSync } from "type-graphql";
+import { EventResolver } from "./modules/events/events.resolver.js";
+import { SessionResolver } from "./modules/events/sessions.resolver.js";
+import { NodeResolver } from "./modules/node/node.resolver.js";
+import { OrganisationResolver } from "./modules/organisations/organisations.resolver.js";
+import { VenueResolver } from "./modules/venues/venues.resolver.js";
+import { RegistrationResolver } from "./modules/registrations/registrations.resolver.js";
+import { EventRegistrationsResolver } from "./modules/registrations/event-registrations.resolver.js";
+
+export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
+
+let built: GraphQLSchema | undefined;
+
+/** The executable schema; built once per process (type-graphql metadata is global). */
+export function buildAppSchema(): GraphQLSchema {
+  built ??= buildSchemaSync({
+    resolvers: [NodeResolver, EventResolver, SessionResolver, VenueResolver, OrganisationResolver, RegistrationResolver, EventRegistrationsResolver],
+    validate: false,
+    emitSchemaFile: false,
+  });
+  return built;
+}
+
+/** The SDL committed as schema/schema.graphql: sorted, so diffs show real changes only. */
+export function printAppSchema(): string {
+  return printSchema(lexicographicSortSchema(buildAppSchema())) + "\n";
+}
+
+export function emitSchema(): void {
+  writeFileSync(schemaFile, printAppSchema());
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp, type App } from "../../src/app.js";
+import { ManualClock } from "../../src/common/clock.js";
+import { loadConfig } from "../../src/config.js";
+import { createApiKey } from "../../src/modules/api-keys/api-keys.service.js";
+
+export interface TestServer {
+  app: App;
+  url: string;
+  clock: ManualClock;
+  adminKey: string;
+  /** Every SQL statement the app ran, for N+1 checks. */
+  statements: string[];
+  dir: string;
+  /** POSTs a GraphQL operation; returns the parsed body and status. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+  /** Like gql, as the admin. */
+  admin<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  close(): Promise<void>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data: T;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
+  headers: Headers;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** The clock starts here; tests move it. */
+  now?: string;
+  seedDemo?: boolean;
+}
+
+/** A real server on a random port with a fresh SQLite file in a temporary folder. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), "events-test-"));
+  const clock = new ManualClock(new Date(options.now ?? "2023-06-01T12:00:00Z"));
+  const statements: string[] = [];
+  const config = loadConfig({
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: `file:${join(dir, "events.db")}`,
+    MAIL_DIR: join(dir, "mail"),
+    SEED_DEMO: options.seedDemo ? "true" : "false",
+    WORKER: "false",
+    ...options.env,
+  });
+  const app = await startApp(config, { clock, database: { onStatement: (sql) => statements.push(sql) } });
+  const { key: adminKey } = createApiKey(app.deps.db, clock, { kind: "ADMIN", name: "test admin" });
+  const url = `${app.url}/graphql`;
+
+  async function gql<T>(query: string, variables?: Record<string, unknown>, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<GqlResult<T>> {
+    const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+    const text = await response.text();
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { data: null, errors: [{ message: text }] };
+    }
+    return { status: response.status, data: body.data, errors: body.errors, headers: response.headers };
+  }
+
+  return {
+    app,
+    url,
+    clock,
+    adminKey,
+    statements,
+    dir,
+    gql,
+    admin: (query, variables) => gql(query, variables, { token: adminKey }),
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
