@@ -10,6 +10,9 @@ import { OrganisationResolver } from "./modules/organisations/organisations.reso
 import { VenueResolver } from "./modules/venues/venues.resolver.js";
 import { RegistrationResolver } from "./modules/registrations/registrations.resolver.js";
 import { EventRegistrationsResolver } from "./modules/registrations/event-registrations.resolver.js";
+import { EmailDeliveryResolver } from "./modules/emails/emails.resolver.js";
+import { NewsletterResolver } from "./modules/newsletter/newsletter.resolver.js";
+import { RegistrantSessionResolver } from "./modules/registrant-session/registrant-session.resolver.js";
 
 export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
 
@@ -18,7 +21,18 @@ let built: GraphQLSchema | undefined;
 /** The executable schema; built once per process (type-graphql metadata is global). */
 export function buildAppSchema(): GraphQLSchema {
   built ??= buildSchemaSync({
-    resolvers: [NodeResolver, EventResolver, SessionResolver, VenueResolver, OrganisationResolver, RegistrationResolver, EventRegistrationsResolver],
+    resolvers: [
+      NodeResolver,
+      EventResolver,
+      SessionResolver,
+      VenueResolver,
+      OrganisationResolver,
+      RegistrationResolver,
+      EventRegistrationsResolver,
+      EmailDeliveryResolver,
+      NewsletterResolver,
+      RegistrantSessionResolver,
+    ],
     validate: false,
     emitSchemaFile: false,
   });

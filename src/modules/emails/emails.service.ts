@@ -1,0 +1,54 @@
+import { and, count, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
+import { newId } from "../../common/ids.js";
+import type { Db } from "../../db/client.js";
+import { emailDeliveries } from "../../db/schema.js";
+import type { Clock } from "../../common/clock.js";
+import type { EmailDeliveryRow } from "./emails.access.js";
+
+export interface ListEmailDeliveriesOptions {
+  status?: EmailDeliveryRow["status"][] | null;
+  registrationId?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** The outbox, newest first, keyset-paginated on (createdAt, id). */
+export function listEmailDeliveries(db: Db, options: ListEmailDeliveriesOptions): Connection<EmailDeliveryRow> {
+  const size = pageSize(options.first);
+  const after = decodeCursor(options.after);
+  const conditions: SQL[] = [];
+  if (options.status?.length) conditions.push(inArray(emailDeliveries.status, options.status));
+  if (options.registrationId) conditions.push(eq(emailDeliveries.registrationId, options.registrationId));
+  const where = and(...conditions);
+  const afterKey = after
+    ? or(lt(emailDeliveries.createdAt, new Date(after[0])), and(eq(emailDeliveries.createdAt, new Date(after[0])), lt(emailDeliveries.id, after[1])))
+    : undefined;
+  const rows = db.select().from(emailDeliveries).where(and(where, afterKey)).orderBy(desc(emailDeliveries.createdAt), desc(emailDeliveries.id)).limit(size + 1).all();
+  return toConnection(rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(emailDeliveries).where(where).get()!.n);
+}
+
+/** Queues a fresh copy of a delivery (a new Message-ID, attempts from zero); null when unknown. */
+export function resendEmail(db: Db, clock: Clock, deliveryId: string): EmailDeliveryRow | null {
+  const original = db.select().from(emailDeliveries).where(eq(emailDeliveries.id, deliveryId)).get();
+  if (!original) return null;
+  const now = clock.now();
+  const id = newId("emailDelivery");
+  return db
+    .insert(emailDeliveries)
+    .values({
+      ...original,
+      id,
+      dedupeKey: `${original.dedupeKey}:resend:${id}`,
+      status: "QUEUED",
+      attempts: 0,
+      nextAttemptAt: now,
+      claimedUntil: null,
+      lastError: null,
+      messageId: `<${id}@event-registration>`,
+      createdAt: now,
+      sentAt: null,
+    })
+    .returning()
+    .get();
+}
