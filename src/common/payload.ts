@@ -20,12 +20,14 @@ export class UserError {
  */
 export async function toPayload<T extends object>(
   run: () => T | Promise<T>,
-): Promise<(T & { userErrors: UserErrorShape[] }) | { userErrors: UserErrorShape[] }> {
+  /** Non-null payload fields to give when there are userErrors, e.g. `{ ok: false }`. */
+  onUserErrors: Partial<T> = {},
+): Promise<(T & { userErrors: UserErrorShape[] }) | (Partial<T> & { userErrors: UserErrorShape[] })> {
   try {
     const result = await run();
     return { userErrors: [], ...result };
   } catch (error) {
-    if (error instanceof DomainError) return { userErrors: error.errors };
+    if (error instanceof DomainError) return { ...onUserErrors, userErrors: error.errors };
     throw error;
   }
 }

@@ -75,6 +75,7 @@ export class NewsletterSubscriberConnection {
 }
 
 const ok = { ok: true };
+const notOk = { ok: false };
 
 @Resolver()
 export class NewsletterResolver {
@@ -91,7 +92,7 @@ export class NewsletterResolver {
         startNewsletterOptIn(tx, ctx.deps.clock, { email: input.email, firstName, method: "FORM", source: viewer.role === "PARTNER" ? viewer.organisationId : "api" }),
       );
       return ok;
-    });
+    }, notOk);
   }
 
   @Mutation(() => NewsletterPayload, { description: "Confirms a subscription with the token from the NEWSLETTER_CONFIRM email." })
@@ -101,7 +102,7 @@ export class NewsletterResolver {
         throw new DomainError("INVALID", "This confirmation link is invalid or was already used.", ["token"]);
       }
       return ok;
-    });
+    }, notOk);
   }
 
   @Mutation(() => NewsletterPayload, { description: "Unsubscribes with the token from the newsletter emails." })
@@ -109,7 +110,7 @@ export class NewsletterResolver {
     return toPayload(() => {
       if (token.length > 200 || !unsubscribe(ctx.deps.db, ctx.deps.clock, token)) throw new DomainError("INVALID", "This unsubscribe link is invalid.", ["token"]);
       return ok;
-    });
+    }, notOk);
   }
 
   @Query(() => NewsletterSubscriberConnection, { description: "Admins only. Confirmed subscribers, for export." })

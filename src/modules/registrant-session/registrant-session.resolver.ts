@@ -24,7 +24,7 @@ export class RegistrantSessionResolver {
     return toPayload(() => {
       requestSignInLink(ctx.deps, email);
       return { ok: true };
-    });
+    }, { ok: false });
   }
 
   @Mutation(() => SignInPayload, { description: "Exchanges the token from a sign-in link for a registrant session token." })
