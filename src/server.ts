@@ -5,17 +5,21 @@ import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance } from "fastify";
 import { authenticate } from "./auth/authenticate.js";
+import { queryCostPlugin, queryLimits } from "./auth/query-limits.js";
+import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter } from "./auth/rate-limit.js";
 import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets } from "./ide/playground.js";
-import { publishableOrigins } from "./modules/api-keys/api-keys.service.js";
+import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js";
+import { registerRegistrantPages } from "./pages/registrant-pages.js";
 import { buildAppSchema } from "./schema.js";
 
-/** Largest request body accepted; larger ones get 413 before any parsing. */
+/**
+ * Largest request body accepted; larger ones get 413 before any parsing. The largest
+ * legitimate body is an admin's createEvent/updateEvent with a 20,000-character
+ * description and 100-item lists: well under 256 KiB.
+ */
 export const BODY_LIMIT_BYTES = 256 * 1024;
-
-/** Query limits, enforced during validation, before any resolver runs (see README "Limits"). */
-export const queryLimits = { depth: 12, aliases: 15, directives: 20, tokens: 3000, cost: 5000 } as const;
 
 const expectedErrorCodes = new Set([
   "UNAUTHENTICATED",
@@ -28,6 +32,19 @@ const expectedErrorCodes = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
 ]);
+
+/** In production, "Did you mean …?" hints (fields, arguments, types, enum values) would map the schema for a prober. */
+function hideSuggestionsPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) error.message = error.message.replace(/\s*Did you mean [\s\S]*$/, "");
+        },
+      };
+    },
+  };
+}
 
 /**
  * Unexpected errors are logged with the request id and masked in the response, which
@@ -70,18 +87,20 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    trustProxy: false,
+    trustProxy: config.trustProxy,
   });
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
 
-  // Browsers may call from the publishable keys' origins and the configured admin origins.
+  // Browsers may call from the publishable keys' origins, the configured admin origins
+  // and the server's own (the IDE and the manage pages). Other origins get no CORS headers.
+  const ownOrigin = new URL(config.publicUrl).origin;
   await app.register(cors, {
     origin: (origin, callback) => {
-      if (!origin) return callback(null, true);
-      const allowed = config.adminOrigins.includes(origin) || publishableOrigins(db).has(origin);
+      if (!origin) return callback(null, false);
+      const allowed = origin === ownOrigin || config.adminOrigins.includes(origin) || cachedPublishableOrigins(db).has(origin);
       callback(null, allowed);
     },
     methods: ["GET", "POST", "OPTIONS"],
@@ -90,13 +109,15 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     maxAge: 600,
   });
 
+  // Depth, aliases, directives and tokens: graphql-armor, while parsing and validating.
+  // Cost: queryCostPlugin, which also reads page sizes given as variables.
   const armor = new ApolloArmor({
     maxDepth: { n: queryLimits.depth },
     maxAliases: { n: queryLimits.aliases },
     maxDirectives: { n: queryLimits.directives },
     maxTokens: { n: queryLimits.tokens },
-    costLimit: { maxCost: queryLimits.cost },
-    blockFieldSuggestion: { enabled: config.production },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
   });
   const protection = armor.protect();
 
@@ -107,12 +128,13 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
-    plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin() as ApolloServerPlugin<Context>, errorMaskingPlugin()],
+    plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin() as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
     validationRules: [...protection.validationRules],
   });
   await apollo.start();
 
   await registerIdeAssets(app);
+  registerRegistrantPages(app);
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
@@ -125,10 +147,11 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     }
   });
 
+  const rateLimiter = new RateLimiter(new MemoryRateLimitStore(), config.rateLimits);
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => {
       const viewer = authenticate(db, clock, request.headers.authorization, request.headers.origin);
-      return { deps, viewer, loaders: createLoaders(db), requestId: request.id, ip: request.ip, log: request.log };
+      return { deps, viewer, loaders: createLoaders(db), requestId: request.id, ip: request.ip, rateLimiter, log: request.log };
     },
   });
   app.route({ url: "/graphql", method: ["GET", "POST"], handler });
