@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { rowCounts } from "../helpers/db.js";
+import { createApiKey } from "../../src/modules/api-keys/api-keys.service.js";
+import { createOrganisation } from "../../src/modules/organisations/organisations.service.js";
 
 const CANCEL_EVENT = /* GraphQL */ `
   mutation ($id: ID!) { cancelEvent(id: $id, reason: "Venue unavailable") { event { status } userErrors { code } } }
@@ -160,6 +162,18 @@ describe("register", () => {
     const conflict = await server.gql(REGISTER, { input: { ...input, accessibilityNeeds: "Step-free seating" } });
     expect(conflict.data.register.userErrors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_CONFLICT", field: ["input", "idempotencyKey"] })]);
     expect(rowCounts(server)).toEqual(before);
+  });
+
+  it("scopes idempotency keys to the caller: another caller's key replays nothing", async () => {
+    // given a public registration with a key
+    await server.gql(REGISTER, { input: registrationInput(course, { idempotencyKey: "shared-key-1" }) });
+    // when a partner's server uses the same key for another person
+    const organisation = createOrganisation(server.app.deps, { slug: "mila-idempotency", name: "Mentalizing Initiative Los Angeles" });
+    const { key } = createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "mila server", organisationId: organisation.id });
+    const { data } = await server.gql(REGISTER, { input: registrationInput(course, { idempotencyKey: "shared-key-1" }) }, { token: key });
+    // then it is a registration of its own, attributed to the partner
+    expect(data.register.userErrors).toEqual([]);
+    expect(data.register.registration.status).toBe("PENDING_REVIEW");
   });
 
   it("keeps idempotency keys for 24 hours", async () => {

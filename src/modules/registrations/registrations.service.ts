@@ -44,10 +44,12 @@ export interface RegisterResult {
  */
 export function register(deps: Deps, input: RegisterInput, source: RegistrationSource | null, actor: string): RegisterResult {
   const { db, clock } = deps;
-  const idempotencyKey = input.idempotencyKey ?? null;
-  if (idempotencyKey !== null && (idempotencyKey.length === 0 || idempotencyKey.length > limits.idempotencyKey)) {
-    throw new DomainError(idempotencyKey.length === 0 ? "INVALID" : "TOO_LONG", `idempotencyKey must be 1 to ${limits.idempotencyKey} characters.`, ["input", "idempotencyKey"]);
+  const clientKey = input.idempotencyKey ?? null;
+  if (clientKey !== null && (clientKey.length === 0 || clientKey.length > limits.idempotencyKey)) {
+    throw new DomainError(clientKey.length === 0 ? "INVALID" : "TOO_LONG", `idempotencyKey must be 1 to ${limits.idempotencyKey} characters.`, ["input", "idempotencyKey"]);
   }
+  // Keys are per caller: a partner's key cannot replay (and reveal) another caller's result.
+  const idempotencyKey = clientKey === null ? null : `${source?.apiKeyId ?? "public"}:${clientKey}`;
   const requestHash = idempotencyKey === null ? null : hashRequest(input, source);
   if (idempotencyKey !== null) {
     const replay = replayIdempotent(db, clock.now(), idempotencyKey, requestHash!);
@@ -113,9 +115,11 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
         startNewsletterOptIn(tx, clock, { email: checked.attendee.email, firstName: checked.attendee.firstName, method: "REGISTRATION", source: source?.organisationId ?? event.slug });
       }
       if (idempotencyKey !== null) {
+        const record = { key: idempotencyKey, requestHash: requestHash!, registrationId: id, response: { manageToken, userErrors: [] }, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) };
         tx.insert(idempotencyKeys)
-          .values({ key: idempotencyKey, requestHash: requestHash!, registrationId: id, response: { manageToken, userErrors: [] }, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) })
-          .onConflictDoUpdate({ target: idempotencyKeys.key, set: { requestHash: requestHash!, registrationId: id, response: { manageToken, userErrors: [] }, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) } })
+          .values(record)
+          // An expired record of the same key may still be there until the worker purges it.
+          .onConflictDoUpdate({ target: idempotencyKeys.key, set: record })
           .run();
       }
       return { registration: tx.select().from(registrations).where(eq(registrations.id, id)).get()!, manageToken, userErrors: [] };
