@@ -11,10 +11,17 @@ import type { Deps } from "./deps.js";
 import { seedDemo } from "./demo/seed-demo.js";
 import { createApiKey, ensureAdminKey } from "./modules/api-keys/api-keys.service.js";
 import { createServer, type ServerHandle } from "./server.js";
+import { createWorker, type Worker } from "./jobs/worker.js";
+import type { DeliveryOptions } from "./mail/deliver.js";
+import { createMailTransport, type MailTransport } from "./mail/transport.js";
 
 export interface AppOptions {
   clock?: Clock;
   database?: OpenDatabaseOptions;
+  /** Replaces the transport SMTP_URL/MAIL_DIR would give (tests that simulate a crash mid-send). */
+  mailTransport?: MailTransport;
+  /** Claim sizes, leases and retry policy of the worker; tests shorten them. */
+  delivery?: Partial<DeliveryOptions>;
 }
 
 /** Opens and migrates the database: what every command (serve, worker, keys) starts with. */
@@ -45,6 +52,9 @@ export interface App extends ServerHandle {
   deps: Deps;
   url: string;
   localAdminKey: string | null;
+  /** Always built; its loop runs only with WORKER=true. Tests call worker.runOnce(). */
+  worker: Worker;
+  mailTransport: MailTransport;
   close(): Promise<void>;
 }
 
@@ -60,7 +70,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const adminKey = localAdminKey(deps);
   const handle = await createServer(deps);
   if (seeded) handle.app.log.info("loaded the demo course into the empty database");
+  const mailTransport = options.mailTransport ?? createMailTransport(config, handle.app.log);
+  const worker = createWorker(deps, { transport: mailTransport, log: handle.app.log.child({ component: "worker" }), delivery: options.delivery });
   await handle.app.listen({ port: config.port, host: config.host });
+  if (config.worker) worker.start();
   const address = handle.app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -70,10 +83,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     deps,
     url,
     localAdminKey: adminKey,
+    worker,
+    mailTransport,
     async close() {
       if (closed) return;
       closed = true;
-      await handle.app.close();
+      // In-flight requests and the worker's current step both finish before the database closes.
+      await Promise.all([handle.app.close(), worker.stop()]);
+      mailTransport.close();
       closeDb(deps.db);
     },
   };

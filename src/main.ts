@@ -7,9 +7,13 @@ import { organisations } from "./db/schema.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./modules/api-keys/api-keys.service.js";
 import { DomainError } from "./common/errors.js";
 import { emitSchema, schemaFile } from "./schema.js";
+import { createWorker } from "./jobs/worker.js";
+import { createMailTransport } from "./mail/transport.js";
+import { pino } from "pino";
 
 const usage = `usage: tsx src/main.ts <command>
   serve                     start the API server (the default)
+  worker                    run only the outbox/scheduler worker (use WORKER=false on the servers)
   migrate                   apply database migrations
   seed                      migrate, then load the demo course into an empty database
   emit-schema               write schema/schema.graphql
@@ -36,6 +40,36 @@ async function serve(config: Config): Promise<void> {
     }, 10_000);
     timer.unref();
     await app.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * The worker alone, for a deployment that keeps it out of the API processes. SIGTERM
+ * lets the step in progress finish (its claims are released or recorded) before exit.
+ */
+async function worker(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel, base: { component: "worker" } });
+  const deps = openDeps(config);
+  const transport = createMailTransport(config, log);
+  const loop = createWorker(deps, { transport, log });
+  loop.start();
+  console.log(`\n  Worker running: outbox every ${config.workerIntervalMs} ms, mail via ${transport.description}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "worker shutting down: finishing the current step");
+    const timer = setTimeout(() => {
+      log.error("worker shutdown took over 90 s; exiting (unfinished claims expire and are retried)");
+      process.exit(1);
+    }, 90_000);
+    timer.unref();
+    await loop.stop();
+    transport.close();
+    closeDb(deps.db);
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -108,6 +142,8 @@ async function main(argv: string[]): Promise<void> {
       console.log(seeded ? "demo course loaded" : "the database already has events; nothing loaded");
       return;
     }
+    case "worker":
+      return worker(config);
     case "keys":
       return keys(config, args);
     default:

@@ -87,6 +87,13 @@ export function formatSessionRange(start: Date, end: Date, zone: string): string
   return `${from.toFormat("ccc d LLL yyyy")}, ${time(from)} – ${endPart} ${zoneAbbreviation(end, zone)}`;
 }
 
+/** "Mon 4 Sep 2023, 8:30 am PDT": one instant as emails show it. */
+export function formatDateTime(instant: Date, zone: string): string {
+  const dt = inZone(instant, zone);
+  const time = dt.toFormat(dt.minute === 0 ? "h a" : "h:mm a").toLowerCase();
+  return `${dt.toFormat("ccc d LLL yyyy")}, ${time} ${zoneAbbreviation(instant, zone)}`;
+}
+
 /** "4 Oct 2023" in the zone. */
 export function formatDate(instant: Date, zone: string): string {
   return inZone(instant, zone).toFormat("d LLL yyyy");

@@ -21,6 +21,11 @@ export interface OutboxMessage {
   payload?: Record<string, unknown>;
 }
 
+/** Every attempt of a delivery carries this Message-ID, so a retried copy is recognisable. */
+export function messageIdFor(deliveryId: string): string {
+  return `<${deliveryId}@event-registration>`;
+}
+
 /**
  * Writes an email to the outbox. Call it inside the transaction of the change that
  * causes it: the email exists if and only if the change committed.
@@ -40,7 +45,7 @@ export function enqueueEmail(tx: Writer, clock: Clock, message: OutboxMessage): 
       status: "QUEUED",
       attempts: 0,
       nextAttemptAt: now,
-      messageId: `<${id}@event-registration>`,
+      messageId: messageIdFor(id),
       createdAt: now,
     })
     .onConflictDoNothing({ target: emailDeliveries.dedupeKey })

@@ -1,0 +1,20 @@
+import type { Deps } from "../deps.js";
+import { grantDueAccess, lapseExpiredOffers, purgeExpiredIdempotencyKeys } from "../modules/registrations/registrations.service.js";
+import { enqueuePrerequisiteReminders } from "./reminders.js";
+
+/**
+ * The time-driven work, run by the worker on every step before it delivers mail, so an
+ * email a job queues goes out in the same step. Every job reads "now" from deps.clock and
+ * is idempotent: running it twice, or in two processes, changes nothing the second time.
+ */
+export const scheduledJobs = {
+  /** Prerequisite access whose opening time has come: GRANTED, and ACCESS_GRANTED queued. */
+  accessGrants: grantDueAccess,
+  /** Waitlist offers not taken up in time pass to the next in line. */
+  lapsedOffers: lapseExpiredOffers,
+  /** PREREQUISITE_REMINDER at the configured days before the start. */
+  prerequisiteReminders: enqueuePrerequisiteReminders,
+  idempotencyKeysPurged: purgeExpiredIdempotencyKeys,
+} satisfies Record<string, (deps: Deps) => number>;
+
+export type ScheduledJobName = keyof typeof scheduledJobs;

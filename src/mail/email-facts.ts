@@ -1,0 +1,68 @@
+import { and, asc, count, eq, inArray, lt, or, sum } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { emailDeliveries, events, payments, prerequisiteCourses, registrations, sessions, venues } from "../db/schema.js";
+
+export type DeliveryRow = typeof emailDeliveries.$inferSelect;
+export type RegistrationRow = typeof registrations.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type VenueRow = typeof venues.$inferSelect;
+export type PrerequisiteRow = typeof prerequisiteCourses.$inferSelect;
+
+/**
+ * The state of the world an email describes, read when it is sent rather than when it
+ * was queued: a session moved or a payment recorded meanwhile shows up as it now is.
+ */
+export interface EmailFacts {
+  registration: RegistrationRow | null;
+  event: EventRow | null;
+  /** In order; each with its own venue when it differs from the event's. */
+  sessions: SessionRow[];
+  /** The event's venue and any other venue a session uses, by id. */
+  venues: Map<string, VenueRow>;
+  prerequisite: PrerequisiteRow | null;
+  amountPaidMinor: number;
+  /** 1-based place in the queue while WAITLISTED. */
+  waitlistPosition: number | null;
+}
+
+export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registrationId" | "payload">): EmailFacts {
+  const registration = delivery.registrationId ? (db.select().from(registrations).where(eq(registrations.id, delivery.registrationId)).get() ?? null) : null;
+  const eventId = registration?.eventId ?? (typeof delivery.payload.eventId === "string" ? delivery.payload.eventId : null);
+  const event = eventId ? (db.select().from(events).where(eq(events.id, eventId)).get() ?? null) : null;
+  if (!event) return { registration, event: null, sessions: [], venues: new Map(), prerequisite: null, amountPaidMinor: 0, waitlistPosition: null };
+
+  const eventSessions = db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
+  const venueIds = [...new Set([event.venueId, ...eventSessions.map((session) => session.venueId)].filter((id): id is string => id !== null))];
+  const venueRows = venueIds.length ? db.select().from(venues).where(inArray(venues.id, venueIds)).all() : [];
+  const prerequisite = db.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get() ?? null;
+  const amountPaidMinor = registration
+    ? Number(db.select({ total: sum(payments.amountMinor) }).from(payments).where(eq(payments.registrationId, registration.id)).get()?.total ?? 0)
+    : 0;
+  return {
+    registration,
+    event,
+    sessions: eventSessions,
+    venues: new Map(venueRows.map((venue) => [venue.id, venue])),
+    prerequisite,
+    amountPaidMinor,
+    waitlistPosition: registration ? waitlistPosition(db, registration) : null,
+  };
+}
+
+/** Same FIFO order as the waitlist itself: waitlistedAt, then id. */
+function waitlistPosition(db: Db, registration: RegistrationRow): number | null {
+  if (registration.status !== "WAITLISTED" || !registration.waitlistedAt) return null;
+  const ahead = db
+    .select({ n: count() })
+    .from(registrations)
+    .where(
+      and(
+        eq(registrations.eventId, registration.eventId),
+        eq(registrations.status, "WAITLISTED"),
+        or(lt(registrations.waitlistedAt, registration.waitlistedAt), and(eq(registrations.waitlistedAt, registration.waitlistedAt), lt(registrations.id, registration.id))),
+      ),
+    )
+    .get()!.n;
+  return ahead + 1;
+}

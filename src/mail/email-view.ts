@@ -1,0 +1,197 @@
+import { formatMoney } from "../common/money.js";
+import { formatDate, formatDateTime, formatSessionRange } from "../common/time.js";
+import type { Config } from "../config.js";
+import type { DeliveryRow, EmailFacts } from "./email-facts.js";
+import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
+import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
+import { accessOpensAt } from "../modules/events/event-rules.js";
+
+/*
+ * What a template sees: plain strings and lists, already formatted in the event's zone.
+ * Templates decide wording and layout only; every fact is computed here once, so the
+ * text and HTML parts can never disagree.
+ */
+
+export interface SessionView {
+  title: string;
+  live: boolean;
+  /** "Wed 4 Oct 2023, 8:30 am – 4:30 pm PDT". */
+  when: string;
+  /** Only when the session is somewhere other than the event's venue. */
+  venueName: string | null;
+}
+
+export interface VenueView {
+  name: string;
+  addressLines: string[];
+  mapUrl: string;
+  accessibility: string[];
+  accessibilityInfoUrl: string | null;
+}
+
+export interface MoneyView {
+  free: boolean;
+  due: string;
+  paid: string;
+  balance: string;
+  paidInFull: boolean;
+  /** Something paid, not everything. */
+  partlyPaid: boolean;
+}
+
+export interface EmailView {
+  kind: DeliveryRow["kind"];
+  subject: string;
+  /** "Ada", or null when the recipient is not a registrant (the event contact, a subscriber). */
+  firstName: string | null;
+  event: {
+    title: string;
+    cancelled: boolean;
+    cancelReason: string | null;
+    online: boolean;
+    /** "4 Oct 2023". */
+    startDate: string;
+    sessions: SessionView[];
+    liveHours: number | null;
+    selfGuidedHours: number | null;
+    programmeLength: string | null;
+  } | null;
+  venue: VenueView | null;
+  registration: {
+    reference: string;
+    status: string;
+    attendeeName: string;
+    attendeeEmail: string;
+    waitlistPosition: number | null;
+    /** When a place offered from the waitlist passes on, in the event's zone. */
+    offerExpiresAt: string | null;
+    accessibilityNeeds: string | null;
+  } | null;
+  money: MoneyView | null;
+  contact: { name: string | null; phone: string | null; email: string | null } | null;
+  prerequisite: {
+    title: string;
+    url: string | null;
+    durationHours: number | null;
+    /** When access opens (or opened), in the event's zone. */
+    opensAt: string | null;
+    granted: boolean;
+  } | null;
+  /** Where the registrant manages the booking: a manage link, or the sign-in page. */
+  manageUrl: string;
+  /** True when manageUrl carries this registration's own token. */
+  manageUrlIsPersonal: boolean;
+  /** Kind-specific facts from the delivery's payload. */
+  note: string | null;
+  reason: string | null;
+  lapsed: boolean;
+  reminderDays: number | null;
+  signIn: { url: string; expiresAt: string | null } | null;
+  newsletter: { confirmUrl: string | null; unsubscribeUrl: string | null } | null;
+  adminConsoleUrl: string;
+  hasCalendar: boolean;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value : null;
+}
+
+function instant(value: unknown): Date | null {
+  if (typeof value !== "string" && typeof value !== "number") return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: string | null): MoneyView {
+  if (amountDueMinor === 0 || !currency) return { free: true, due: "Free", paid: "Nothing to pay", balance: "Nothing to pay", paidInFull: true, partlyPaid: false };
+  return {
+    free: false,
+    due: formatMoney(amountDueMinor, currency),
+    paid: formatMoney(amountPaidMinor, currency),
+    balance: formatMoney(Math.max(0, amountDueMinor - amountPaidMinor), currency),
+    paidInFull: amountPaidMinor >= amountDueMinor,
+    partlyPaid: amountPaidMinor > 0 && amountPaidMinor < amountDueMinor,
+  };
+}
+
+export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { hasCalendar: boolean }): EmailView {
+  const { registration, event } = facts;
+  const payload = delivery.payload;
+  const zone = event?.timeZone ?? "UTC";
+  const venueRow = event?.venueId ? (facts.venues.get(event.venueId) ?? null) : null;
+  const manageToken = text(payload.manageToken);
+  const signInToken = text(payload.signInToken);
+  const toRegistrant = !!registration && delivery.to.toLowerCase() === registration.email.toLowerCase();
+  const reminderDays = typeof payload.days === "number" ? payload.days : null;
+
+  return {
+    kind: delivery.kind,
+    subject: delivery.subject,
+    firstName: toRegistrant ? registration.firstName : text(payload.firstName),
+    event: event
+      ? {
+          title: event.title,
+          cancelled: event.status === "CANCELLED",
+          cancelReason: event.cancelReason,
+          online: event.format === "ONLINE",
+          startDate: formatDate(event.startsAt, zone),
+          sessions: facts.sessions.map((session) => ({
+            title: session.title,
+            live: session.kind === "LIVE",
+            when: formatSessionRange(session.startsAt, session.endsAt, zone),
+            venueName: session.venueId && session.venueId !== event.venueId ? (facts.venues.get(session.venueId)?.name ?? null) : null,
+          })),
+          liveHours: event.liveHours,
+          selfGuidedHours: event.selfGuidedHours,
+          programmeLength: event.programmeLength,
+        }
+      : null,
+    venue: venueRow
+      ? {
+          name: venueRow.name,
+          addressLines: addressLines(venueRow),
+          mapUrl: mapLink(venueRow),
+          accessibility: accessibilityFacts(venueRow),
+          accessibilityInfoUrl: venueRow.accessibilityInfoUrl,
+        }
+      : null,
+    registration: registration
+      ? {
+          reference: registration.reference,
+          status: registration.status,
+          attendeeName: `${registration.firstName} ${registration.lastName}`,
+          attendeeEmail: registration.email,
+          waitlistPosition: facts.waitlistPosition,
+          offerExpiresAt: registration.offerExpiresAt ? formatDateTime(registration.offerExpiresAt, zone) : null,
+          accessibilityNeeds: registration.accessibilityNeeds,
+        }
+      : null,
+    money: registration ? moneyView(registration.amountDueMinor, facts.amountPaidMinor, registration.currency) : null,
+    contact: event && (event.contactName || event.contactPhone || event.contactEmail) ? { name: event.contactName, phone: event.contactPhone, email: event.contactEmail } : null,
+    prerequisite:
+      event && facts.prerequisite
+        ? {
+            title: facts.prerequisite.title,
+            url: facts.prerequisite.url,
+            durationHours: facts.prerequisite.durationHours,
+            opensAt: formatDateTime(registration?.accessGrantedAt ?? registration?.accessScheduledFor ?? accessOpensAt(event, facts.prerequisite), zone),
+            granted: !!registration?.accessGrantedAt && !registration.accessRevokedAt,
+          }
+        : null,
+    manageUrl: manageToken ? manageLink(config, manageToken) : signInPage(config),
+    manageUrlIsPersonal: !!manageToken,
+    note: text(payload.note),
+    reason: text(payload.reason) ?? (delivery.kind === "EVENT_CHANGED" ? (event?.cancelReason ?? null) : null),
+    lapsed: payload.lapsed === true,
+    reminderDays,
+    signIn: signInToken ? { url: signInLink(config, signInToken), expiresAt: instant(payload.expiresAt) ? formatDateTime(instant(payload.expiresAt)!, "UTC") : null } : null,
+    newsletter:
+      delivery.kind === "NEWSLETTER_CONFIRM"
+        ? (({ confirm, unsubscribe }) => ({ confirmUrl: confirm, unsubscribeUrl: unsubscribe }))(
+            newsletterLinks(config, { confirmToken: text(payload.confirmToken) ?? undefined, unsubscribeToken: text(payload.unsubscribeToken) ?? undefined }),
+          )
+        : null,
+    adminConsoleUrl: adminConsoleLink(config),
+    hasCalendar: options.hasCalendar,
+  };
+}
