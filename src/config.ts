@@ -28,6 +28,20 @@ export interface Config {
   readonly reminderDays: readonly number[];
   /** How often the worker polls the outbox and the scheduler, in milliseconds. */
   readonly workerIntervalMs: number;
+  /** Limits on register, requestSignInLink and subscribeToNewsletter; null when RATE_LIMITS=off. */
+  readonly rateLimits: RateLimitConfig | null;
+  /** Fastify's trustProxy: whether (and which) X-Forwarded-For hops to believe for the client IP. */
+  readonly trustProxy: boolean | number | string[];
+}
+
+/** Calls allowed per action (each of register, requestSignInLink, subscribeToNewsletter). */
+export interface RateLimitConfig {
+  /** Per client IP address (anonymous callers, publishable keys, registrants), per minute. */
+  readonly perIpPerMinute: number;
+  /** Per partner secret key, per minute: partner servers send for many people from one address. */
+  readonly perSecretKeyPerMinute: number;
+  /** Per email address, per hour: stops floods aimed at one inbox. */
+  readonly perEmailPerHour: number;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +76,14 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "silent" : "info"),
     reminderDays: parseDayList("REMINDER_DAYS", env.REMINDER_DAYS ?? "14,3"),
     workerIntervalMs: parsePositiveInt("WORKER_INTERVAL_MS", env.WORKER_INTERVAL_MS ?? "1000"),
+    rateLimits: parseBoolean("RATE_LIMITS", env.RATE_LIMITS, true)
+      ? {
+          perIpPerMinute: parsePositiveInt("RATE_LIMIT_PER_IP", env.RATE_LIMIT_PER_IP || "60"),
+          perSecretKeyPerMinute: parsePositiveInt("RATE_LIMIT_PER_SECRET_KEY", env.RATE_LIMIT_PER_SECRET_KEY || "600"),
+          perEmailPerHour: parsePositiveInt("RATE_LIMIT_PER_EMAIL", env.RATE_LIMIT_PER_EMAIL || "5"),
+        }
+      : null,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY ?? ""),
   };
   return Object.freeze(config);
 }
@@ -131,6 +153,18 @@ function parsePositiveInt(name: string, raw: string): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function parseTrustProxy(raw: string): boolean | number | string[] {
+  const value = raw.trim();
+  if (value === "" || /^(false|0|no|off)$/i.test(value)) return false;
+  if (/^(true|yes|on)$/i.test(value)) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const addresses = value.split(",").map((part) => part.trim()).filter(Boolean);
+  if (addresses.some((address) => !/^[0-9a-f.:]+(\/\d{1,3})?$/i.test(address))) {
+    throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a comma-separated list of proxy IPs/CIDRs, got "${raw}"`);
+  }
+  return addresses;
 }
 
 function parseDayList(name: string, raw: string): number[] {

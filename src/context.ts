@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
+import type { RateLimiter } from "./auth/rate-limit.js";
 import type { Viewer } from "./auth/viewer.js";
 import type { Db } from "./db/client.js";
 import type { Deps } from "./deps.js";
@@ -26,5 +27,7 @@ export interface Context {
   requestId: string;
   /** The caller's address, for rate limits. */
   ip: string;
+  /** Shared by all requests of the server (see auth/rate-limit.ts). */
+  rateLimiter: RateLimiter;
   log: FastifyBaseLogger;
 }

@@ -13,6 +13,7 @@ import { EventRegistrationsResolver } from "./modules/registrations/event-regist
 import { EmailDeliveryResolver } from "./modules/emails/emails.resolver.js";
 import { NewsletterResolver } from "./modules/newsletter/newsletter.resolver.js";
 import { RegistrantSessionResolver } from "./modules/registrant-session/registrant-session.resolver.js";
+import { ApiKeyResolver } from "./modules/api-keys/api-keys.resolver.js";
 
 export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
 
@@ -32,6 +33,7 @@ export function buildAppSchema(): GraphQLSchema {
       EmailDeliveryResolver,
       NewsletterResolver,
       RegistrantSessionResolver,
+      ApiKeyResolver,
     ],
     validate: false,
     emitSchemaFile: false,

@@ -75,6 +75,10 @@ function errorMaskingPlugin(): ApolloServerPlugin<Context> {
   };
 }
 
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export interface ServerHandle {
   app: FastifyInstance;
   apollo: ApolloServer<Context>;
@@ -87,7 +91,8 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    trustProxy: config.trustProxy,
+    // A hop count means "believe that many X-Forwarded-For entries" (proxy-addr semantics).
+    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
   });
 
   app.addHook("onRequest", async (request, reply) => {

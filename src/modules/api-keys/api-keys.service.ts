@@ -10,6 +10,11 @@ import type { Clock } from "../../common/clock.js";
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApiKeyKind = ApiKeyRow["kind"];
 
+/** Longest origin accepted for a publishable key (scheme, host and port). */
+export const MAX_ORIGIN_LENGTH = 255;
+/** Most origins one publishable key may be bound to. */
+export const MAX_ORIGINS_PER_KEY = 20;
+
 export interface CreateApiKeyInput {
   kind: ApiKeyKind;
   name: string;
@@ -46,8 +51,12 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
   if (input.kind === "PUBLISHABLE") {
     const raw = input.allowedOrigins ?? [];
     if (raw.length === 0) check.add("REQUIRED", "A publishable key needs the origins of the sites that use it, e.g. https://partner.example.", ["input", "allowedOrigins"]);
-    if (raw.length > 20) check.add("INVALID", "At most 20 origins per key.", ["input", "allowedOrigins"]);
-    raw.forEach((origin, index) => {
+    if (raw.length > MAX_ORIGINS_PER_KEY) check.add("INVALID", `At most ${MAX_ORIGINS_PER_KEY} origins per key.`, ["input", "allowedOrigins"]);
+    raw.slice(0, MAX_ORIGINS_PER_KEY).forEach((origin, index) => {
+      if (origin.length > MAX_ORIGIN_LENGTH) {
+        check.add("TOO_LONG", `An origin must be at most ${MAX_ORIGIN_LENGTH} characters.`, ["input", "allowedOrigins", String(index)]);
+        return;
+      }
       const parsed = parseOrigin(origin);
       if (!parsed) check.add("INVALID", `"${origin.slice(0, 100)}" is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
       else origins.push(parsed);
@@ -63,6 +72,7 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
     .values({ id: newId("apiKey"), kind: input.kind, name, prefix: key.slice(0, 10), hash: hashToken(key), organisationId, allowedOrigins: origins, createdAt: clock.now() })
     .returning()
     .get();
+  forgetPublishableOrigins(db);
   return { key, row };
 }
 
@@ -80,10 +90,36 @@ export function listApiKeys(db: Db): ApiKeyRow[] {
 
 export function revokeApiKey(db: Db, clock: Clock, id: string): ApiKeyRow {
   const row = db.update(apiKeys).set({ revokedAt: clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning().get();
-  if (row) return row;
+  if (row) {
+    forgetPublishableOrigins(db);
+    return row;
+  }
   const existing = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
   if (!existing) throw new DomainError("NOT_FOUND", "No API key has this id.", ["id"]);
   throw new DomainError("INVALID_STATE", "This key is already revoked.", ["id"]);
+}
+
+/**
+ * How long the CORS allow-list is reused before it is read again. Keys created or revoked
+ * by this process take effect at once; by another process (the CLI, another API server)
+ * within this time.
+ */
+export const PUBLISHABLE_ORIGINS_TTL_MS = 5_000;
+
+const originsCache = new WeakMap<Db, { origins: ReadonlySet<string>; loadedAt: number }>();
+
+function forgetPublishableOrigins(db: Db): void {
+  originsCache.delete(db);
+}
+
+/** publishableOrigins, read at most once per PUBLISHABLE_ORIGINS_TTL_MS: CORS asks on every request. */
+export function cachedPublishableOrigins(db: Db): ReadonlySet<string> {
+  const now = performance.now();
+  const cached = originsCache.get(db);
+  if (cached && now - cached.loadedAt < PUBLISHABLE_ORIGINS_TTL_MS) return cached.origins;
+  const origins = publishableOrigins(db);
+  originsCache.set(db, { origins, loadedAt: now });
+  return origins;
 }
 
 /** All origins some live publishable key may be used from: the CORS allow-list. */

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { requireAdmin } from "../../auth/guards.js";
+import { enforceRateLimit } from "../../auth/rate-limit.js";
 import { actorLabel } from "../../auth/viewer.js";
 import { badUserInput, DomainError, forbidden, unauthenticated } from "../../common/errors.js";
 import { AccessGrantStatus, RegistrationStatus } from "../../common/enums.js";
@@ -91,7 +92,10 @@ export class RegistrationResolver {
   register(@Ctx() ctx: Context, @Arg("input", () => RegisterInput) input: RegisterInput) {
     const viewer = ctx.viewer;
     const source = viewer.role === "PARTNER" ? { organisationId: viewer.organisationId, apiKeyId: viewer.apiKeyId } : null;
-    return toPayload(() => register(ctx.deps, input, source, actorLabel(viewer)));
+    return toPayload(async () => {
+      await enforceRateLimit(ctx, "register", input.attendee.email);
+      return register(ctx.deps, input, source, actorLabel(viewer));
+    });
   }
 
   @Mutation(() => RegistrationPayload, { description: "Registrant (manage token or sign-in), partner (own registrations) or admin." })

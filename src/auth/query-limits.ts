@@ -1,0 +1,210 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from "graphql";
+import { MAX_PAGE_SIZE } from "../common/connection.js";
+
+/*
+ * Limits on the shape of a query, all checked before any resolver runs (README "Limits").
+ * graphql-armor enforces depth, aliases, directives and tokens while parsing and
+ * validating. Cost is computed here instead, once the operation and its variables are
+ * known: armor's cost rule reads page sizes only from literals, so `first: $n` would let
+ * a nested query of 100 × 100 × 100 items through.
+ */
+export const queryLimits = {
+  /** Field nesting; fragments count one level each. 12 covers registration → event → sessions → venue → accessibility with room. */
+  depth: 12,
+  /** Aliased fields per operation: enough for side-by-side comparisons, not for a brute-force batch in one request. */
+  aliases: 15,
+  directives: 20,
+  /** Lexical tokens per document: GraphQL Playground's introspection query has about 350. */
+  tokens: 3_000,
+  /** Estimated field resolutions (see estimateQueryCost); 100 events with everything a listing page shows is about 14,000. */
+  cost: 25_000,
+  /** List fields nested inside __schema/__type: the IDE's introspection query nests types → fields → args. */
+  introspectionListDepth: 3,
+} as const;
+
+/** Assumed size of a list field without a `first` argument (sessions, partners, objectives…). */
+export const NOMINAL_LIST_SIZE = 10;
+
+type Variables = Record<string, unknown> | undefined;
+
+interface CostWalk {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Variables;
+  /** Cost of one expansion of a fragment (with multiplier 1): a fragment used a thousand times is walked once. */
+  fragmentCosts: Map<string, number>;
+  fragmentListDepths: Map<string, number>;
+}
+
+function pageSizeArgument(field: GraphQLField<unknown, unknown>, nodes: readonly { name: { value: string }; value: ValueNode }[] | undefined, variables: Variables): number | null {
+  const definition = field.args.find((arg) => arg.name === "first");
+  if (!definition) return null;
+  const node = nodes?.find((arg) => arg.name.value === "first");
+  let value: unknown = definition.defaultValue;
+  if (node?.value.kind === Kind.INT) value = Number(node.value.value);
+  else if (node?.value.kind === Kind.VARIABLE) value = variables?.[node.value.name.value] ?? definition.defaultValue;
+  if (typeof value !== "number" || !Number.isFinite(value)) return MAX_PAGE_SIZE;
+  return Math.min(Math.max(Math.trunc(value), 1), MAX_PAGE_SIZE);
+}
+
+/** How many times each child of this field is resolved per resolution of the field itself. */
+function childMultiplier(parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>, args: Parameters<typeof pageSizeArgument>[1], variables: Variables): number {
+  const page = pageSizeArgument(field, args, variables);
+  if (page !== null) return page;
+  const returnsList = isListType(getNullableType(field.type));
+  if (!returnsList) return 1;
+  // A connection's edges/nodes were already counted by the `first` of the field that returned it.
+  if (parent.name.endsWith("Connection") && (field.name === "edges" || field.name === "nodes")) return 1;
+  return NOMINAL_LIST_SIZE;
+}
+
+function selectionCost(walk: CostWalk, parent: GraphQLCompositeType, selectionSet: SelectionSetNode): number {
+  let cost = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.name.value;
+      if (name === "__schema" || name === "__type") continue; // bounded by introspectionListDepth
+      if (name === "__typename") {
+        cost += 1;
+        continue;
+      }
+      const field = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+      if (!field) continue; // validation already reported unknown fields
+      cost += 1;
+      const type = getNamedType(field.type);
+      if (selection.selectionSet && (isObjectType(type) || isInterfaceType(type) || "getTypes" in type)) {
+        cost += childMultiplier(parent, field, selection.arguments, walk.variables) * selectionCost(walk, type as GraphQLCompositeType, selection.selectionSet);
+      }
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = selection.typeCondition ? (walk.schema.getType(selection.typeCondition.name.value) as GraphQLCompositeType | undefined) : parent;
+      if (type) cost += selectionCost(walk, type, selection.selectionSet);
+    } else {
+      const name = selection.name.value;
+      let fragmentCost = walk.fragmentCosts.get(name);
+      if (fragmentCost === undefined) {
+        const fragment = walk.fragments.get(name);
+        const type = fragment ? (walk.schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType | undefined) : undefined;
+        fragmentCost = fragment && type ? selectionCost(walk, type, fragment.selectionSet) : 0;
+        walk.fragmentCosts.set(name, fragmentCost);
+      }
+      cost += fragmentCost;
+    }
+  }
+  return cost;
+}
+
+const introspectionListFields = new Set(["types", "fields", "args", "inputFields", "interfaces", "enumValues", "possibleTypes", "directives"]);
+
+/** The deepest nesting of list fields in a selection (used inside __schema and __type). */
+function listDepth(walk: CostWalk, selectionSet: SelectionSetNode): number {
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    let depth = 0;
+    if (selection.kind === Kind.FIELD) {
+      const inner = selection.selectionSet ? listDepth(walk, selection.selectionSet) : 0;
+      depth = inner + (introspectionListFields.has(selection.name.value) ? 1 : 0);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      depth = listDepth(walk, selection.selectionSet);
+    } else {
+      const name = selection.name.value;
+      let cached = walk.fragmentListDepths.get(name);
+      if (cached === undefined) {
+        const fragment = walk.fragments.get(name);
+        cached = fragment ? listDepth(walk, fragment.selectionSet) : 0;
+        walk.fragmentListDepths.set(name, cached);
+      }
+      depth = cached;
+    }
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
+}
+
+function introspectionListDepth(walk: CostWalk, selectionSet: SelectionSetNode, seen = new Set<string>()): number {
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if ((selection.name.value === "__schema" || selection.name.value === "__type") && selection.selectionSet) {
+        deepest = Math.max(deepest, listDepth(walk, selection.selectionSet));
+      } else if (selection.selectionSet) {
+        deepest = Math.max(deepest, introspectionListDepth(walk, selection.selectionSet, seen));
+      }
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, introspectionListDepth(walk, selection.selectionSet, seen));
+    } else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = walk.fragments.get(selection.name.value);
+      if (fragment) deepest = Math.max(deepest, introspectionListDepth(walk, fragment.selectionSet, seen));
+    }
+  }
+  return deepest;
+}
+
+export interface QueryCost {
+  cost: number;
+  introspectionListDepth: number;
+}
+
+/**
+ * Estimates how many fields an operation resolves: each field costs 1, times the page
+ * size (`first`, from the literal, the variable or the default) or NOMINAL_LIST_SIZE
+ * of every list above it.
+ */
+export function estimateQueryCost(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Iterable<FragmentDefinitionNode>, variables: Variables): QueryCost {
+  const walk: CostWalk = {
+    schema,
+    fragments: new Map([...fragments].map((fragment) => [fragment.name.value, fragment])),
+    variables,
+    fragmentCosts: new Map(),
+    fragmentListDepths: new Map(),
+  };
+  const root = operation.operation === "query" ? schema.getQueryType() : operation.operation === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
+  return {
+    cost: root ? selectionCost(walk, root, operation.selectionSet) : 0,
+    introspectionListDepth: introspectionListDepth(walk, operation.selectionSet),
+  };
+}
+
+function tooComplex(message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 }, ...extensions } });
+}
+
+/** Rejects an operation whose estimated cost or introspection nesting is over the limit, before execution. */
+export function queryCostPlugin(limits: { cost: number; introspectionListDepth: number } = queryLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return;
+          const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
+          const estimate = estimateQueryCost(schema, operation, fragments, request.variables);
+          if (estimate.cost > limits.cost) {
+            throw tooComplex(`Query cost limit of ${limits.cost} exceeded, estimated ${Math.round(estimate.cost)}: ask for fewer items per page or fewer nested lists.`, {
+              cost: Math.round(estimate.cost),
+              maxCost: limits.cost,
+            });
+          }
+          if (estimate.introspectionListDepth > limits.introspectionListDepth) {
+            throw tooComplex(`Introspection may nest at most ${limits.introspectionListDepth} lists (types → fields → args).`, {});
+          }
+        },
+      };
+    },
+  };
+}
