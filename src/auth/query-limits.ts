@@ -30,10 +30,14 @@ export const queryLimits = {
   /** Aliased fields per operation: enough for side-by-side comparisons, not for a brute-force batch in one request. */
   aliases: 15,
   directives: 20,
-  /** Lexical tokens per document: GraphQL Playground's introspection query has about 350. */
+  /** Lexical tokens per document: the IDE's introspection query has under 200, a long admin mutation with literal inputs under 1,000. */
   tokens: 3_000,
-  /** Estimated field resolutions (see estimateQueryCost); 100 events with everything a listing page shows is about 14,000. */
-  cost: 25_000,
+  /**
+   * Estimated field resolutions (see estimateQueryCost). 100 events with every field a
+   * listing page could show (venue, sessions, partners, criteria…) estimate at 30,000;
+   * 100 events × their partners × 100 events each at 400,000.
+   */
+  cost: 50_000,
   /** List fields nested inside __schema/__type: the IDE's introspection query nests types → fields → args. */
   introspectionListDepth: 3,
 } as const;

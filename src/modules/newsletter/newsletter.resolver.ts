@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import { requireAdmin } from "../../auth/guards.js";
+import { enforceRateLimit } from "../../auth/rate-limit.js";
 import { PageInfo } from "../../common/connection.js";
 import { DomainError } from "../../common/errors.js";
 import { toPayload, UserError } from "../../common/payload.js";
@@ -81,7 +82,8 @@ const notOk = { ok: false };
 export class NewsletterResolver {
   @Mutation(() => NewsletterPayload, { description: "Starts a double opt-in: a NEWSLETTER_CONFIRM email with a confirmation link." })
   subscribeToNewsletter(@Ctx() ctx: Context, @Arg("input", () => NewsletterInput) input: NewsletterInput) {
-    return toPayload(() => {
+    return toPayload(async () => {
+      await enforceRateLimit(ctx, "subscribeToNewsletter", input.email);
       const check = new InputChecker();
       if (!input.consent) check.add("REQUIRED", "Tick the consent box to subscribe.", ["input", "consent"]);
       if (input.email.length > limits.email) check.add("TOO_LONG", `email must be at most ${limits.email} characters.`, ["input", "email"]);

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from "type-graphql";
+import { enforceRateLimit } from "../../auth/rate-limit.js";
 import { toPayload, UserError } from "../../common/payload.js";
 import { DateTimeScalar, EmailAddressScalar } from "../../common/scalars.js";
 import type { Context } from "../../context.js";
@@ -21,7 +22,8 @@ export class SignInPayload {
 export class RegistrantSessionResolver {
   @Mutation(() => NewsletterPayload, { description: "Emails a sign-in link; always ok, whether or not the address is known." })
   requestSignInLink(@Ctx() ctx: Context, @Arg("email", () => EmailAddressScalar) email: string) {
-    return toPayload(() => {
+    return toPayload(async () => {
+      await enforceRateLimit(ctx, "requestSignInLink", email);
       requestSignInLink(ctx.deps, email);
       return { ok: true };
     }, { ok: false });
