@@ -114,13 +114,15 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     maxAge: 600,
   });
 
-  // Depth, aliases, directives and tokens: graphql-armor, while parsing and validating.
-  // Cost: queryCostPlugin, which also reads page sizes given as variables.
+  // Depth, aliases and directives: graphql-armor, while validating. Tokens: graphql-js's
+  // own parser limit (armor's token plugin re-parses and turns every syntax error into a
+  // 500). Cost: queryCostPlugin, which also reads page sizes given as variables.
+  // Introspection nesting: graphql-js's MaxIntrospectionDepthRule, part of its rules.
   const armor = new ApolloArmor({
     maxDepth: { n: queryLimits.depth },
     maxAliases: { n: queryLimits.aliases },
     maxDirectives: { n: queryLimits.directives },
-    maxTokens: { n: queryLimits.tokens },
+    maxTokens: { enabled: false },
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   });
@@ -130,6 +132,7 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     ...protection,
     schema: buildAppSchema(),
     introspection: config.introspection,
+    parseOptions: { maxTokens: queryLimits.tokens },
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,

@@ -22,7 +22,8 @@ import { MAX_PAGE_SIZE } from "../common/connection.js";
  * graphql-armor enforces depth, aliases, directives and tokens while parsing and
  * validating. Cost is computed here instead, once the operation and its variables are
  * known: armor's cost rule reads page sizes only from literals, so `first: $n` would let
- * a nested query of 100 × 100 × 100 items through.
+ * a nested query of 100 × 100 × 100 items through. Introspection is left to graphql-js,
+ * whose MaxIntrospectionDepthRule refuses `fields { type { fields { type { fields …`.
  */
 export const queryLimits = {
   /** Field nesting; fragments count one level each. 12 covers registration → event → sessions → venue → accessibility with room. */
@@ -38,8 +39,6 @@ export const queryLimits = {
    * 100 events × their partners × 100 events each at 400,000.
    */
   cost: 50_000,
-  /** List fields nested inside __schema/__type: the IDE's introspection query nests types → fields → args. */
-  introspectionListDepth: 3,
 } as const;
 
 /** Assumed size of a list field without a `first` argument (sessions, partners, objectives…). */
@@ -53,7 +52,6 @@ interface CostWalk {
   variables: Variables;
   /** Cost of one expansion of a fragment (with multiplier 1): a fragment used a thousand times is walked once. */
   fragmentCosts: Map<string, number>;
-  fragmentListDepths: Map<string, number>;
 }
 
 function pageSizeArgument(field: GraphQLField<unknown, unknown>, nodes: readonly { name: { value: string }; value: ValueNode }[] | undefined, variables: Variables): number | null {
@@ -83,7 +81,7 @@ function selectionCost(walk: CostWalk, parent: GraphQLCompositeType, selectionSe
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       const name = selection.name.value;
-      if (name === "__schema" || name === "__type") continue; // bounded by introspectionListDepth
+      if (name === "__schema" || name === "__type") continue; // bounded by graphql-js's MaxIntrospectionDepthRule
       if (name === "__typename") {
         cost += 1;
         continue;
@@ -113,99 +111,37 @@ function selectionCost(walk: CostWalk, parent: GraphQLCompositeType, selectionSe
   return cost;
 }
 
-const introspectionListFields = new Set(["types", "fields", "args", "inputFields", "interfaces", "enumValues", "possibleTypes", "directives"]);
-
-/** The deepest nesting of list fields in a selection (used inside __schema and __type). */
-function listDepth(walk: CostWalk, selectionSet: SelectionSetNode): number {
-  let deepest = 0;
-  for (const selection of selectionSet.selections) {
-    let depth = 0;
-    if (selection.kind === Kind.FIELD) {
-      const inner = selection.selectionSet ? listDepth(walk, selection.selectionSet) : 0;
-      depth = inner + (introspectionListFields.has(selection.name.value) ? 1 : 0);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      depth = listDepth(walk, selection.selectionSet);
-    } else {
-      const name = selection.name.value;
-      let cached = walk.fragmentListDepths.get(name);
-      if (cached === undefined) {
-        const fragment = walk.fragments.get(name);
-        cached = fragment ? listDepth(walk, fragment.selectionSet) : 0;
-        walk.fragmentListDepths.set(name, cached);
-      }
-      depth = cached;
-    }
-    deepest = Math.max(deepest, depth);
-  }
-  return deepest;
-}
-
-function introspectionListDepth(walk: CostWalk, selectionSet: SelectionSetNode, seen = new Set<string>()): number {
-  let deepest = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if ((selection.name.value === "__schema" || selection.name.value === "__type") && selection.selectionSet) {
-        deepest = Math.max(deepest, listDepth(walk, selection.selectionSet));
-      } else if (selection.selectionSet) {
-        deepest = Math.max(deepest, introspectionListDepth(walk, selection.selectionSet, seen));
-      }
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      deepest = Math.max(deepest, introspectionListDepth(walk, selection.selectionSet, seen));
-    } else if (!seen.has(selection.name.value)) {
-      seen.add(selection.name.value);
-      const fragment = walk.fragments.get(selection.name.value);
-      if (fragment) deepest = Math.max(deepest, introspectionListDepth(walk, fragment.selectionSet, seen));
-    }
-  }
-  return deepest;
-}
-
-export interface QueryCost {
-  cost: number;
-  introspectionListDepth: number;
-}
-
 /**
  * Estimates how many fields an operation resolves: each field costs 1, times the page
  * size (`first`, from the literal, the variable or the default) or NOMINAL_LIST_SIZE
  * of every list above it.
  */
-export function estimateQueryCost(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Iterable<FragmentDefinitionNode>, variables: Variables): QueryCost {
+export function estimateQueryCost(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Iterable<FragmentDefinitionNode>, variables: Variables): number {
   const walk: CostWalk = {
     schema,
     fragments: new Map([...fragments].map((fragment) => [fragment.name.value, fragment])),
     variables,
     fragmentCosts: new Map(),
-    fragmentListDepths: new Map(),
   };
   const root = operation.operation === "query" ? schema.getQueryType() : operation.operation === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
-  return {
-    cost: root ? selectionCost(walk, root, operation.selectionSet) : 0,
-    introspectionListDepth: introspectionListDepth(walk, operation.selectionSet),
-  };
+  return root ? selectionCost(walk, root, operation.selectionSet) : 0;
 }
 
 function tooComplex(message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 }, ...extensions } });
 }
 
-/** Rejects an operation whose estimated cost or introspection nesting is over the limit, before execution. */
-export function queryCostPlugin(limits: { cost: number; introspectionListDepth: number } = queryLimits): ApolloServerPlugin {
+/** Rejects an operation whose estimated cost is over the limit, before execution. */
+export function queryCostPlugin(maxCost: number = queryLimits.cost): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
           const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
-          const estimate = estimateQueryCost(schema, operation, fragments, request.variables);
-          if (estimate.cost > limits.cost) {
-            throw tooComplex(`Query cost limit of ${limits.cost} exceeded, estimated ${Math.round(estimate.cost)}: ask for fewer items per page or fewer nested lists.`, {
-              cost: Math.round(estimate.cost),
-              maxCost: limits.cost,
-            });
-          }
-          if (estimate.introspectionListDepth > limits.introspectionListDepth) {
-            throw tooComplex(`Introspection may nest at most ${limits.introspectionListDepth} lists (types → fields → args).`, {});
+          const cost = Math.round(estimateQueryCost(schema, operation, fragments, request.variables));
+          if (cost > maxCost) {
+            throw tooComplex(`Query cost limit of ${maxCost} exceeded, estimated ${cost}: ask for fewer items per page or fewer nested lists.`, { cost, maxCost });
           }
         },
       };
