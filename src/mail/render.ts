@@ -63,7 +63,6 @@ export function composeMessage(config: Config, delivery: DeliveryRow, rendered: 
   const { view } = rendered;
   const toRegistrant = view.firstName !== null && view.registration !== null && delivery.to.toLowerCase() === view.registration.attendeeEmail.toLowerCase();
   const headers: Record<string, string> = { "Auto-Submitted": "auto-generated" };
-  if (view.newsletter?.unsubscribeUrl) headers["List-Unsubscribe"] = `<${view.newsletter.unsubscribeUrl}>`;
   return {
     from: config.mailFrom,
     to: toRegistrant ? { name: view.registration!.attendeeName, address: delivery.to } : delivery.to,
@@ -73,6 +72,7 @@ export function composeMessage(config: Config, delivery: DeliveryRow, rendered: 
     messageId: delivery.messageId,
     date: now,
     headers,
+    list: view.newsletter?.unsubscribeUrl ? { unsubscribe: view.newsletter.unsubscribeUrl } : undefined,
     text: rendered.text,
     html: rendered.html,
     attachments: rendered.calendar
