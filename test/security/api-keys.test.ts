@@ -96,7 +96,7 @@ describe("API keys through the admin API", () => {
     [{ kind: "ADMIN", name: "admin with partner", organisationId: "ORG" }, [["input", "organisationId"], "INVALID"]],
     [{ kind: "ADMIN", name: "x".repeat(101) }, [["input", "name"], "TOO_LONG"]],
     [{ kind: "ADMIN", name: "   " }, [["input", "name"], "REQUIRED"]],
-  ])("refuses %j and stores nothing", async (input, [field, code]) => {
+  ])("refuses %j and stores nothing", async (input: Record<string, unknown>, [field, code]) => {
     // given
     const before = server.app.deps.db.$client.prepare("SELECT count(*) AS n FROM api_keys").get();
     const withPartner = { ...input, ...(input.organisationId === "ORG" ? { organisationId: partnerId } : {}) };

@@ -55,7 +55,7 @@ describe("rate limits with the default settings", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: REGISTER, variables: { input: registrationInput(course) } }),
     });
-    const body = await response.json();
+    const body = (await response.json()) as { extensions: unknown; data: any };
 
     // then
     expect(body.extensions).toEqual({ retryAfterSeconds: 45 });
