@@ -134,6 +134,8 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     introspection: config.introspection,
     parseOptions: { maxTokens: queryLimits.tokens },
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT (drain requests, stop the worker, close the database); Apollo must not race it.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
     plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin() as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],

@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** The project root and the CLI, run the way `npm start` runs it. */
+export const projectRoot = resolve(import.meta.dirname, "../..");
+const tsx = join(projectRoot, "node_modules/.bin/tsx");
+const mainFile = join(projectRoot, "src/main.ts");
+/** tsx reads decorator settings from tsconfig.json; children run in temporary folders. */
+const tsxArgs = ["--tsconfig", join(projectRoot, "tsconfig.json"), mainFile];
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for a child process: only what the test gives, plus PATH and HOME. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+}
+
+/** Runs `tsx src/main.ts <args>` to completion in a fresh folder. */
+export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
+  const dir = mkdtempSync(join(tmpdir(), "events-cli-"));
+  try {
+    const child = spawn(tsx, [...tsxArgs, ...args], { cwd: dir, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on("close", (c, s) => done([c, s])));
+    clearTimeout(timer);
+    return { code, signal, stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A structured (pino) log line of the server. */
+export type LogLine = Record<string, any> & { msg?: string; reqId?: string };
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** e.g. http://127.0.0.1:43123 */
+  baseUrl: string;
+  /** Every JSON log line so far. */
+  logs: LogLine[];
+  /** Resolves with the first log line (already seen or coming) that matches. */
+  waitForLog(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `tsx src/main.ts serve` as a real process on a free port with its own database
+ * folder, and collects its structured log from stdout.
+ */
+export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "events-serve-"));
+  const child = spawn(tsx, [...tsxArgs, "serve"], {
+    cwd: dir,
+    env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogLine[] = [];
+  const waiters: { matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  let stdoutText = "";
+  let stderrText = "";
+  let pending = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdoutText += chunk.toString();
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const text of lines) {
+      if (!text.startsWith("{")) continue;
+      let line: LogLine;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      logs.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.matches(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderrText += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on("close", (code, signal) => done({ code, signal })));
+
+  function waitForLog(matches: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
+    const seen = logs.find(matches);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolveLine, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderrText}`)), timeoutMs);
+      waiters.push({ matches, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
+    });
+  }
+
+  const ready = await Promise.race([
+    waitForLog((line) => typeof line.msg === "string" && line.msg.startsWith("Server listening at http://127.0.0.1:"), 60_000),
+    exited.then(({ code }) => {
+      throw new Error(`the server exited (code ${code}) before listening: ${stderrText || stdoutText}`);
+    }),
+  ]);
+  const baseUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(ready.msg!)![0];
+
+  return {
+    child,
+    baseUrl,
+    logs,
+    waitForLog,
+    exited,
+    stderr: () => stderrText,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
