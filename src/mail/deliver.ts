@@ -58,8 +58,9 @@ function dueCondition(now: Date) {
 }
 
 /**
- * Claims up to `batchSize` due deliveries, oldest due first, in a single statement: two
- * workers (or two processes) can never claim the same row while its lease holds.
+ * Claims up to `batchSize` due deliveries in a single statement: two workers (or two
+ * processes) can never claim the same row while its lease holds. Oldest first, so after
+ * an outage a registrant's emails go out in the order they happened.
  */
 export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pick<DeliveryOptions, "batchSize" | "leaseMs">): DeliveryRow[] {
   const now = deps.clock.now();
@@ -68,7 +69,7 @@ export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pi
     .select({ id: emailDeliveries.id })
     .from(emailDeliveries)
     .where(dueCondition(now))
-    .orderBy(asc(emailDeliveries.nextAttemptAt), asc(emailDeliveries.id))
+    .orderBy(asc(emailDeliveries.createdAt), asc(emailDeliveries.id))
     .limit(options.batchSize);
   // The condition is repeated outside the subquery for databases that re-check rows at UPDATE time.
   return deps.db
@@ -119,6 +120,17 @@ async function deliverClaimed(deps: Deps, transport: MailTransport, row: Deliver
   return "sent";
 }
 
+function groupByRecipient(rows: DeliveryRow[]): DeliveryRow[][] {
+  const groups = new Map<string, DeliveryRow[]>();
+  for (const row of rows) {
+    const key = row.to.toLowerCase();
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()];
+}
+
 /** Claims and sends due deliveries, batch after batch, until none are due or maxBatches is reached. */
 export async function deliverDueEmails(deps: Deps, transport: MailTransport, log: MailLog, overrides: Partial<DeliveryOptions> = {}): Promise<DeliveryRunSummary> {
   const options: DeliveryOptions = { ...defaultDeliveryOptions, ...overrides };
@@ -127,14 +139,15 @@ export async function deliverDueEmails(deps: Deps, transport: MailTransport, log
     const claimed = claimDueDeliveries(deps, options);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
+    // One recipient's messages go one after another, in order; different recipients in parallel.
+    const byRecipient = groupByRecipient(claimed);
     let next = 0;
     const lane = async () => {
-      while (next < claimed.length) {
-        const row = claimed[next++]!;
-        summary[await deliverClaimed(deps, transport, row, options, log)]++;
+      while (next < byRecipient.length) {
+        for (const row of byRecipient[next++]!) summary[await deliverClaimed(deps, transport, row, options, log)]++;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, claimed.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, byRecipient.length) }, lane));
   }
   return summary;
 }

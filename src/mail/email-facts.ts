@@ -24,13 +24,15 @@ export interface EmailFacts {
   amountPaidMinor: number;
   /** 1-based place in the queue while WAITLISTED. */
   waitlistPosition: number | null;
+  /** Whether this registration was already sent the sessions as a calendar (so a cancellation should remove them). */
+  calendarSent: boolean;
 }
 
 export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registrationId" | "payload">): EmailFacts {
   const registration = delivery.registrationId ? (db.select().from(registrations).where(eq(registrations.id, delivery.registrationId)).get() ?? null) : null;
   const eventId = registration?.eventId ?? (typeof delivery.payload.eventId === "string" ? delivery.payload.eventId : null);
   const event = eventId ? (db.select().from(events).where(eq(events.id, eventId)).get() ?? null) : null;
-  if (!event) return { registration, event: null, sessions: [], venues: new Map(), prerequisite: null, amountPaidMinor: 0, waitlistPosition: null };
+  if (!event) return { registration, event: null, sessions: [], venues: new Map(), prerequisite: null, amountPaidMinor: 0, waitlistPosition: null, calendarSent: false };
 
   const eventSessions = db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
   const venueIds = [...new Set([event.venueId, ...eventSessions.map((session) => session.venueId)].filter((id): id is string => id !== null))];
@@ -47,7 +49,18 @@ export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registration
     prerequisite,
     amountPaidMinor,
     waitlistPosition: registration ? waitlistPosition(db, registration) : null,
+    calendarSent: registration ? calendarSent(db, registration.id) : false,
   };
+}
+
+function calendarSent(db: Db, registrationId: string): boolean {
+  const sent = db
+    .select({ id: emailDeliveries.id })
+    .from(emailDeliveries)
+    .where(and(eq(emailDeliveries.registrationId, registrationId), eq(emailDeliveries.status, "SENT"), inArray(emailDeliveries.kind, ["BOOKING_CONFIRMED", "EVENT_CHANGED"])))
+    .limit(1)
+    .get();
+  return sent !== undefined;
 }
 
 /** Same FIFO order as the waitlist itself: waitlistedAt, then id. */

@@ -89,6 +89,8 @@ export interface EmailView {
   signIn: { url: string; expiresAt: string | null } | null;
   newsletter: { confirmUrl: string | null; unsubscribeUrl: string | null } | null;
   adminConsoleUrl: string;
+  /** The attached .ics: "publish" adds or updates the sessions, "cancel" removes them; null when none. */
+  calendar: "publish" | "cancel" | null;
   hasCalendar: boolean;
 }
 
@@ -114,7 +116,7 @@ function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: st
   };
 }
 
-export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { hasCalendar: boolean }): EmailView {
+export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null }): EmailView {
   const { registration, event } = facts;
   const payload = delivery.payload;
   const zone = event?.timeZone ?? "UTC";
@@ -192,6 +194,7 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
           )
         : null,
     adminConsoleUrl: adminConsoleLink(config),
-    hasCalendar: options.hasCalendar,
+    calendar: options.calendar,
+    hasCalendar: options.calendar !== null,
   };
 }

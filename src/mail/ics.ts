@@ -8,6 +8,8 @@ const uidDomain = "event-registration";
 export interface CalendarOptions {
   /** DTSTAMP: when this version of the calendar was made. */
   now: Date;
+  /** Remove the sessions (the event or this registration was cancelled) rather than add or update them. */
+  cancel: boolean;
   organizer: { name: string; email: string };
   /** Shown in each VEVENT's description; never a secret (no manage token). */
   reference: string | null;
@@ -26,7 +28,7 @@ export function sessionUid(session: Pick<SessionRow, "id">): string {
  */
 export function buildSessionsCalendar(facts: EmailFacts & { event: EventRow }, options: CalendarOptions): string {
   const { event } = facts;
-  const cancelled = event.status === "CANCELLED";
+  const cancelled = options.cancel;
   const calendar = ical({
     prodId: { company: "event-registration", product: "sessions", language: "EN" },
     method: cancelled ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH,

@@ -16,8 +16,24 @@ const templatesDir = fileURLToPath(new URL("./templates/", import.meta.url));
 const htmlEngine = new Eta({ views: `${templatesDir}html`, autoEscape: true, cache: true });
 const textEngine = new Eta({ views: `${templatesDir}text`, autoEscape: false, cache: true, autoTrim: false });
 
-/** Kinds whose message carries the sessions as an .ics attachment. */
-const kindsWithCalendar = new Set<DeliveryRow["kind"]>(["BOOKING_CONFIRMED", "EVENT_CHANGED"]);
+/**
+ * Whether the message carries the sessions as an .ics, and what it asks of the calendar:
+ * the booking and every schedule change add or update them; a cancelled event, or the
+ * cancellation of a registration that had been sent them, removes them again.
+ */
+function calendarModeFor(delivery: DeliveryRow, facts: EmailFacts): "publish" | "cancel" | null {
+  if (!facts.event || !facts.sessions.some((session) => session.kind === "LIVE")) return null;
+  const eventCancelled = facts.event.status === "CANCELLED";
+  switch (delivery.kind) {
+    case "BOOKING_CONFIRMED":
+    case "EVENT_CHANGED":
+      return eventCancelled ? "cancel" : "publish";
+    case "REGISTRATION_CANCELLED":
+      return facts.calendarSent ? "cancel" : null;
+    default:
+      return null;
+  }
+}
 
 /** "BOOKING_CONFIRMED" → "booking-confirmed": the template file of each kind. */
 export function templateNameFor(kind: DeliveryRow["kind"]): string {
@@ -34,11 +50,10 @@ export interface RenderedEmail {
 
 export function renderEmail(config: Config, delivery: DeliveryRow, facts: EmailFacts, now: Date): RenderedEmail {
   const event = facts.event;
+  const mode = calendarModeFor(delivery, facts);
   const calendar =
-    kindsWithCalendar.has(delivery.kind) && event && facts.sessions.some((session) => session.kind === "LIVE")
-      ? buildSessionsCalendar({ ...facts, event }, { now, organizer: organizerFor(config, event), reference: facts.registration?.reference ?? null })
-      : null;
-  const view = buildEmailView(config, delivery, facts, { hasCalendar: calendar !== null });
+    mode && event ? buildSessionsCalendar({ ...facts, event }, { now, cancel: mode === "cancel", organizer: organizerFor(config, event), reference: facts.registration?.reference ?? null }) : null;
+  const view = buildEmailView(config, delivery, facts, { calendar: mode });
   const name = templateNameFor(delivery.kind);
   return { view, text: tidyText(textEngine.render(name, view)), html: htmlEngine.render(name, view), calendar };
 }
@@ -76,7 +91,7 @@ export function composeMessage(config: Config, delivery: DeliveryRow, rendered: 
     text: rendered.text,
     html: rendered.html,
     attachments: rendered.calendar
-      ? [{ filename: view.event?.cancelled ? "cancelled.ics" : "sessions.ics", content: rendered.calendar, contentType: `text/calendar; charset=utf-8; method=${view.event?.cancelled ? "CANCEL" : "PUBLISH"}` }]
+      ? [{ filename: view.calendar === "cancel" ? "cancelled.ics" : "sessions.ics", content: rendered.calendar, contentType: `text/calendar; charset=utf-8; method=${view.calendar === "cancel" ? "CANCEL" : "PUBLISH"}` }]
       : [],
   };
 }

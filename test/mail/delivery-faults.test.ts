@@ -16,6 +16,12 @@ const EMAIL_DELIVERIES = /* GraphQL */ `
 const REGISTRATION_EMAILS = /* GraphQL */ `
   query ($id: ID!) { registration(id: $id) { emails { kind status attempts lastError } } }
 `;
+const APPROVE = /* GraphQL */ `
+  mutation ($id: ID!) { reviewRegistration(input: { registrationId: $id, decision: APPROVE }) { registration { status } } }
+`;
+const PAY = /* GraphQL */ `
+  mutation ($id: ID!) { recordPayment(input: { registrationId: $id, amountMinor: 125000, currency: "USD", method: "card" }) { registration { status } } }
+`;
 const RESEND = /* GraphQL */ `
   mutation ($id: ID!) { resendEmail(deliveryId: $id) { id kind to status attempts } }
 `;
@@ -153,6 +159,27 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     mail.server.clock.advance(defaultDeliveryOptions.leaseMs);
     await drain(mail.server.app.worker);
     expectEachDeliveredOnce(mail, ids);
+  });
+
+  it("a backlog sent late reads right: in order, each showing the registration as it now is, with no stale instructions", async () => {
+    // given the server is down while a registration is applied for, approved and paid
+    await mail.smtp.stop();
+    const [id] = await registerMany(mail, course, 1);
+    await mail.server.app.worker.runOnce();
+    await mail.server.admin(APPROVE, { id });
+    await mail.server.admin(PAY, { id });
+    await mail.server.app.worker.runOnce();
+    // when it comes back
+    await mail.smtp.start();
+    mail.server.clock.advance(10 * MINUTE);
+    await drain(mail.server.app.worker);
+    // then the three arrive in the order they happened
+    expect(mail.smtp.received.map((email) => email.parsed.subject?.split(":")[0])).toEqual(["Application received", "Application approved", "Booking confirmed"]);
+    const [received, approved] = mail.smtp.received.map((email) => email.parsed.text!);
+    for (const text of [received!, approved!]) {
+      expect(text).toContain("Paid: $1,250.00 (paid in full)");
+      expect(text).not.toMatch(/amount due|please pay/i);
+    }
   });
 
   it("a permanent 5xx: retried with backoff, then FAILED with the server's reply, visible to admins, and resendEmail sends a fresh copy", async () => {

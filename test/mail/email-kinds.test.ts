@@ -48,6 +48,7 @@ describe("every kind of email, at its moment, to its person, with its content", 
   let course: TestCourse;
   let ada: Registered;
   let bob: Registered;
+  let eve: Registered;
 
   async function register(target: TestCourse, attendee: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<Registered> {
     const { data } = await mail.server.gql(REGISTER, { input: registrationInput(target, extra, attendee) });
@@ -194,7 +195,7 @@ describe("every kind of email, at its moment, to its person, with its content", 
     // given an event with one seat, no review
     const small = await createCourse(mail.server, { capacity: 1, requiresReview: false, priceMinor: 10000, title: "MBT Skills Day" });
     const dan = await register(small, { firstName: "Dan" });
-    const eve = await register(small, { firstName: "Eve" });
+    eve = await register(small, { firstName: "Eve" });
     await drain(mail.server.app.worker);
     const waitlisted = receivedEmail(mail, eve.id, "WAITLISTED");
     expect(waitlisted.envelope.to).toEqual([eve.email]);
@@ -212,11 +213,32 @@ describe("every kind of email, at its moment, to its person, with its content", 
     expect(cancellation.envelope.to).toEqual([dan.email]);
     expect(cancellation.parsed.text).toContain("Your registration for MBT Skills Day has been cancelled.");
     expect(cancellation.parsed.text).toContain("Reason: Schedule clash");
+    expect(cancellation.parsed.attachments).toHaveLength(0); // Dan never had the sessions in his calendar
     const offer = receivedEmail(mail, eve.id, "WAITLIST_PLACE_OFFERED");
     expect(offer.envelope.to).toEqual([eve.email]);
     // held for 72 hours from now (2023-09-20T15:30Z), shown in the event's zone
     expect(offer.parsed.text).toContain("We are holding it for you until Sat 23 Sep 2023, 8:30 am PDT");
     expect(offer.parsed.text).toContain("please pay the amount due of $100.00");
+  });
+
+  it("REGISTRATION_CANCELLED after a booking: the sessions it put in the calendar are removed with METHOD:CANCEL", async () => {
+    // given Eve takes the offered place and gets the calendar
+    await mail.server.admin(PAY, { input: { registrationId: eve.id, amountMinor: 10000, currency: "USD", method: "card" } });
+    await drain(mail.server.app.worker);
+    const booked = calendarOf(receivedEmail(mail, eve.id, "BOOKING_CONFIRMED"));
+    expect(booked.method).toBe("PUBLISH");
+    // when she cancels
+    await mail.server.gql(CANCEL, { input: { registrationId: eve.id } }, { token: eve.manageToken });
+    await drain(mail.server.app.worker);
+    // then
+    const email = receivedEmail(mail, eve.id, "REGISTRATION_CANCELLED");
+    expect(email.parsed.text).toContain("The attached calendar file (cancelled.ics) removes the sessions from your calendar.");
+    expect(email.parsed.text).toContain("For anything about the $100.00 you paid");
+    const calendar = calendarOf(email);
+    expect(calendar.method).toBe("CANCEL");
+    expect(calendar.filename).toBe("cancelled.ics");
+    expect(calendar.events.map((event) => event.uid)).toEqual(booked.events.map((event) => event.uid));
+    expect(calendar.events.every((event) => event.status === "CANCELLED" && event.sequence === 1)).toBe(true);
   });
 
   it("EVENT_CHANGED: a moved session mails every active registrant the new times and an .ics with the same UIDs and a higher SEQUENCE", async () => {
