@@ -40,8 +40,11 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
   let timer: NodeJS.Timeout | null = null;
   let running = false;
   let current: Promise<unknown> | null = null;
+  /** Aborted by stop(): the step in progress finishes its sends and hands back the rest. */
+  let stopping = new AbortController();
 
-  async function runOnce(): Promise<WorkerStepSummary> {
+  /** `signal`: the loop's stop signal; a step called directly (tests, tools) runs to the end. */
+  async function runOnce(signal?: AbortSignal): Promise<WorkerStepSummary> {
     const jobs = {} as Record<ScheduledJobName, number>;
     const jobErrors: WorkerStepSummary["jobErrors"] = {};
     for (const [name, job] of Object.entries(scheduledJobs) as [ScheduledJobName, (deps: Deps) => number][]) {
@@ -54,7 +57,7 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
         log.error({ err: error, job: name }, "scheduled job failed");
       }
     }
-    const delivery = await deliverDueEmails(deps, transport, log, options.delivery);
+    const delivery = await deliverDueEmails(deps, transport, log, options.delivery, signal);
     return { jobs, jobErrors, delivery };
   }
 
@@ -62,7 +65,7 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
     if (!running) return;
     timer = setTimeout(() => {
       timer = null;
-      const step = runOnce()
+      const step = runOnce(stopping.signal)
         .catch((error: unknown) => log.error({ err: error }, "worker step failed"))
         .finally(() => {
           current = null;
@@ -75,12 +78,12 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
   return {
     runOnce() {
       // A manual step while the loop runs waits its turn instead of racing it.
-      const step = (current ?? Promise.resolve()).then(runOnce);
-      return step;
+      return (current ?? Promise.resolve()).then(() => runOnce());
     },
     start() {
       if (running) return;
       running = true;
+      stopping = new AbortController();
       log.info({ intervalMs, transport: transport.description }, "worker started");
       // The first step at once: mail queued while no worker ran goes out on start.
       scheduleNext(0);
@@ -88,6 +91,7 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
     async stop() {
       if (!running) return;
       running = false;
+      stopping.abort();
       if (timer) clearTimeout(timer);
       timer = null;
       if (current) await current;

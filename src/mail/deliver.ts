@@ -82,13 +82,17 @@ export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pi
 
 type Outcome = "sent" | "retrying" | "failed" | "released";
 
-/** Renders from the current state of the database and hands the message to the transport. */
-async function deliverClaimed(deps: Deps, transport: MailTransport, row: DeliveryRow, options: DeliveryOptions, log: MailLog): Promise<Outcome> {
+/**
+ * Renders from the current state of the database and hands the message to the transport.
+ * A row that cannot be sent now (shutting down, or too little lease left) is handed back
+ * at once rather than left to wait for its lease to run out.
+ */
+async function deliverClaimed(deps: Deps, transport: MailTransport, row: DeliveryRow, options: DeliveryOptions, log: MailLog, stopping?: AbortSignal): Promise<Outcome> {
   const { db, clock, config } = deps;
   const lease = row.claimedUntil!;
   const stillOurs = and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.claimedUntil, lease), inArray(emailDeliveries.status, [...dueStatuses]));
   const startedAt = clock.now();
-  if (lease.getTime() - startedAt.getTime() < options.sendTimeoutMs) {
+  if (stopping?.aborted || lease.getTime() - startedAt.getTime() < options.sendTimeoutMs) {
     db.update(emailDeliveries).set({ claimedUntil: null }).where(stillOurs).run();
     return "released";
   }
@@ -131,11 +135,15 @@ function groupByRecipient(rows: DeliveryRow[]): DeliveryRow[][] {
   return [...groups.values()];
 }
 
-/** Claims and sends due deliveries, batch after batch, until none are due or maxBatches is reached. */
-export async function deliverDueEmails(deps: Deps, transport: MailTransport, log: MailLog, overrides: Partial<DeliveryOptions> = {}): Promise<DeliveryRunSummary> {
+/**
+ * Claims and sends due deliveries, batch after batch, until none are due or maxBatches is
+ * reached. When `stopping` aborts (shutdown), messages already handed to the transport
+ * finish and are recorded; the rest of the batch is released and no new batch is claimed.
+ */
+export async function deliverDueEmails(deps: Deps, transport: MailTransport, log: MailLog, overrides: Partial<DeliveryOptions> = {}, stopping?: AbortSignal): Promise<DeliveryRunSummary> {
   const options: DeliveryOptions = { ...defaultDeliveryOptions, ...overrides };
   const summary: DeliveryRunSummary = { claimed: 0, sent: 0, retrying: 0, failed: 0, released: 0 };
-  for (let batch = 0; batch < options.maxBatches; batch++) {
+  for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
     const claimed = claimDueDeliveries(deps, options);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
@@ -144,7 +152,7 @@ export async function deliverDueEmails(deps: Deps, transport: MailTransport, log
     let next = 0;
     const lane = async () => {
       while (next < byRecipient.length) {
-        for (const row of byRecipient[next++]!) summary[await deliverClaimed(deps, transport, row, options, log)]++;
+        for (const row of byRecipient[next++]!) summary[await deliverClaimed(deps, transport, row, options, log, stopping)]++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, byRecipient.length) }, lane));

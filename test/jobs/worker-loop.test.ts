@@ -6,7 +6,7 @@ import { createWorker } from "../../src/jobs/worker.js";
 import type { MailTransport } from "../../src/mail/transport.js";
 import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
-import { deliveries, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
+import { deliveries, drain, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
 
 const silentLog = pino({ level: "silent" });
 
@@ -33,32 +33,44 @@ describe("the worker loop", () => {
     expect(mail.server.app.worker.running).toBe(false);
   });
 
-  it("stop() waits for the step in progress, so no message is left claimed but unrecorded", async () => {
-    // given a transport that takes a while, and a worker stepping in a loop
+  it("stop() lets the message being sent finish and be recorded, and hands the rest of the batch back at once", async () => {
+    // given three queued emails and a worker whose transport takes a while, one message at a time
     const mail = await startMailHarness();
     open.push(mail);
     const course = await createCourse(mail.server);
-    await mail.server.gql(REGISTER, { input: registrationInput(course) });
+    for (let i = 0; i < 3; i++) await mail.server.gql(REGISTER, { input: registrationInput(course) });
     let started!: () => void;
     const sending = new Promise<void>((resolve) => (started = resolve));
+    const sent: string[] = [];
     const slow: MailTransport = {
       description: "slow",
-      async send() {
+      async send(message) {
         started();
         await new Promise((resolve) => setTimeout(resolve, 300));
+        sent.push(String(message.messageId));
         return { response: "250 OK" };
       },
       close() {},
     };
-    const worker = createWorker(mail.server.app.deps, { transport: slow, log: silentLog, intervalMs: 10 });
+    const worker = createWorker(mail.server.app.deps, { transport: slow, log: silentLog, intervalMs: 10, delivery: { concurrency: 1 } });
     worker.start();
     await sending;
     // when it is stopped mid-send
     await worker.stop();
-    // then the send finished and was recorded before stop() returned
-    const [row] = deliveries(mail.server);
-    expect(row).toMatchObject({ status: "SENT", attempts: 1, claimedUntil: null });
+    // then the send in flight finished and was recorded before stop() returned
     expect(worker.running).toBe(false);
+    const rows = deliveries(mail.server);
+    expect(rows.filter((row) => row.status === "SENT").map((row) => row.messageId)).toEqual(sent);
+    expect(sent).toHaveLength(1);
+    expect(rows.find((row) => row.status === "SENT")).toMatchObject({ attempts: 1, claimedUntil: null });
+    // and the other two were handed back unclaimed: the next worker sends them without waiting for a lease
+    const rest = rows.filter((row) => row.status !== "SENT");
+    expect(rest.map((row) => [row.status, row.attempts, row.claimedUntil])).toEqual([
+      ["QUEUED", 0, null],
+      ["QUEUED", 0, null],
+    ]);
+    await drain(mail.server.app.worker);
+    expect(mail.smtp.received.map((email) => email.messageId).sort()).toEqual(rest.map((row) => row.messageId).sort());
   });
 
   describe("`npm run worker`: the worker as its own process", () => {
