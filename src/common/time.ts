@@ -17,8 +17,13 @@ export function parseLocalDateTime(value: string): { year: number; month: number
   const match = localDateTimePattern.exec(value);
   if (!match) throw new RangeError(`"${value}" is not a local date-time like 2023-10-04T08:30`);
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
-  const probe = DateTime.fromObject({ year, month, day, hour, minute, second }, { zone: "UTC" });
-  if (!probe.isValid) throw new RangeError(`"${value}" is not a valid local date-time (${probe.invalidExplanation ?? "out of range"})`);
+  const invalid = (why: string) => new RangeError(`"${value}" is not a valid local date-time: ${why}`);
+  if (month < 1 || month > 12) throw invalid("the month must be 01–12");
+  const daysInMonth = DateTime.utc(year, month).daysInMonth!;
+  if (day < 1 || day > daysInMonth) throw invalid(`${match[1]}-${match[2]} has days 01–${daysInMonth}`);
+  if (hour > 23) throw invalid("the hour must be 00–23");
+  if (minute > 59) throw invalid("the minute must be 00–59");
+  if (second > 59) throw invalid("the second must be 00–59");
   return { year, month, day, hour, minute, second };
 }
 

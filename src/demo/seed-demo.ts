@@ -71,7 +71,8 @@ export function seedDemo(deps: Deps): { seeded: boolean } {
   deps.db.update(events).set({ status: "COMPLETED" }).where(eq(events.id, past.id)).run();
 
   // The next run, open for registration now. Price and capacity are illustrative: the page gives neither.
-  const days = upcomingRunDays(deps.clock.now());
+  // Always after the course page's run, so its slug and dates never collide with it, whatever the clock says.
+  const days = upcomingRunDays(new Date(Math.max(deps.clock.now().getTime(), past.endsAt.getTime())));
   const next = createEvent(deps, {
     ...base,
     slug: `mbt-basic-training-${days[0]!.slice(0, 7)}`,
