@@ -5,7 +5,7 @@ import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance } from "fastify";
 import { authenticate } from "./auth/authenticate.js";
-import { queryCostPlugin, queryLimits } from "./auth/query-limits.js";
+import { knownOperationTypesRule, queryCostPlugin, queryLimits } from "./auth/query-limits.js";
 import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter } from "./auth/rate-limit.js";
 import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
@@ -89,14 +89,36 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
   const app = Fastify({
     logger: { level: config.logLevel, redact: ["req.headers.authorization"] },
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: "x-request-id",
-    genReqId: () => randomUUID(),
+    // A caller's (or proxy's) X-Request-Id is kept for tracing only if it looks like an id:
+    // it is echoed in a header and written to every log line of the request.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
     // A hop count means "believe that many X-Forwarded-For entries" (proxy-addr semantics).
     trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
   });
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+
+  // JSON bodies must be UTF-8 (RFC 8259). The default parser would turn invalid bytes into
+  // U+FFFD and store them; this one refuses the request instead.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const charset = /;\s*charset=("?)([^";]+)\1/i.exec(request.headers["content-type"] ?? "")?.[2];
+    if (charset && !/^utf-?8$/i.test(charset)) return done(Object.assign(new Error(`Unsupported charset "${charset.slice(0, 20)}": send UTF-8 JSON`), { statusCode: 415 }), undefined);
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      return done(Object.assign(new Error("Request body is not valid UTF-8"), { statusCode: 400 }), undefined);
+    }
+    parseJson(request, text, done);
   });
 
   // Browsers may call from the publishable keys' origins, the configured admin origins
@@ -139,7 +161,7 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
     plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin() as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
-    validationRules: [...protection.validationRules],
+    validationRules: [...protection.validationRules, knownOperationTypesRule],
   });
   await apollo.start();
 

@@ -13,6 +13,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValidationRule,
   type ValueNode,
 } from "graphql";
 import { MAX_PAGE_SIZE } from "../common/connection.js";
@@ -148,3 +149,15 @@ export function queryCostPlugin(maxCost: number = queryLimits.cost): ApolloServe
     },
   };
 }
+
+/**
+ * graphql-js 17's KnownOperationTypesRule, for graphql 16: without it a `subscription`
+ * (this API has none) passes validation and fails in execution as an internal error.
+ */
+export const knownOperationTypesRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    const schema = context.getSchema();
+    const root = node.operation === "query" ? schema.getQueryType() : node.operation === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
+    if (!root) context.reportError(new GraphQLError(`This API does not support ${node.operation} operations.`, { nodes: node }));
+  },
+});
