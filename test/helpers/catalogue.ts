@@ -44,3 +44,25 @@ export function expectBadUserInput(result: GqlResult<any>, mentions: string | Re
   expect(result.errors![0]!.extensions?.code).toBe("BAD_USER_INPUT");
   expect(result.errors![0]!.message).toMatch(mentions);
 }
+
+/** Every field of Event and of the types it reaches, except registrations (see test/registrations). */
+export const EVENT_FIELDS = /* GraphQL */ `
+  fragment EventFields on Event {
+    id slug title summary description audience format status timeZone startsAt endsAt startDate endDate
+    liveHours selfGuidedHours programmeLength capacity seatsRemaining waitlistEnabled requiresReview offerWindowHours
+    registrationOpen registrationOpensAt registrationClosesAt bookingUrl cancelReason
+    price { amountMinor currency formatted }
+    contact { name email phone }
+    venue { id name timeZone latitude longitude mapUrl address { line1 line2 city region postalCode country } accessibility { adaCompliant wheelchairAccessible stepFreeEntrance accessibleRestrooms accessibleParking hearingLoop notes infoUrl } }
+    sessions { id title kind startsAt endsAt localStart localEnd timeZone timeZoneAbbreviation utcOffset durationMinutes event { id } venue { id name } }
+    partners { roles bookingUrl organisation { id slug name website email phone } }
+    learningObjectives { position text }
+    eligibilityCriteria { id position text required }
+    prerequisite { title description durationHours url accessOpensAt completeBy accessLeadDays }
+  }
+`;
+
+export const EVENT_BY_ID = /* GraphQL */ `
+  query EventById($id: ID!) { event(id: $id) { ...EventFields } }
+  ${EVENT_FIELDS}
+`;

@@ -181,7 +181,8 @@ function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
     startsAt: checkedSessions[0]?.startsAt ?? new Date(0),
     endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
   };
-  if (existing && values.capacity !== null) {
+  // Only a capacity that is itself valid is compared with the seats held (one error per mistake).
+  if (existing && values.capacity !== null && Number.isInteger(values.capacity) && values.capacity >= 1) {
     const held = countSeatsHeld(db, existing.id);
     if (values.capacity < held) check.add("INVALID", `${held} seats are already held; capacity cannot be lower.`, at("capacity"));
   }
