@@ -1,6 +1,6 @@
 import { and, asc, count, eq, exists, gt, gte, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
-import { DomainError } from "../../common/errors.js";
+import { badUserInput, DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { isKnownCurrency } from "../../common/money.js";
 import { localToInstant } from "../../common/time.js";
@@ -58,7 +58,8 @@ export function listEvents(db: Db, options: ListEventsOptions): Connection<Event
   }
   const search = filter.search?.trim();
   if (search) {
-    if (search.length > limits.shortText) throw new DomainError("TOO_LONG", "search is too long", ["filter", "search"]);
+    // A query has no userErrors: bad filter input is a GraphQL BAD_USER_INPUT error, not a masked DomainError.
+    if (search.length > limits.shortText) throw badUserInput(`filter.search must be at most ${limits.shortText} characters`);
     const pattern = `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     conditions.push(sql`(${events.title} LIKE ${pattern} ESCAPE '\\' OR ${events.summary} LIKE ${pattern} ESCAPE '\\' OR ${events.audience} LIKE ${pattern} ESCAPE '\\')`);
   }
