@@ -39,7 +39,9 @@ export function localToInstant(local: string, zone: string): Date {
   if (dt.hour !== parts.hour || dt.minute !== parts.minute) {
     throw new RangeError(`${local} does not exist in ${zone} (the clocks skip it when summer time starts)`);
   }
-  return dt.toJSDate();
+  // Luxon alone resolves an ambiguous time to the later (standard-time) instant.
+  const earliest = dt.getPossibleOffsets().reduce((a, b) => (b.toMillis() < a.toMillis() ? b : a), dt);
+  return earliest.toJSDate();
 }
 
 function inZone(instant: Date, zone: string): DateTime {
@@ -58,15 +60,24 @@ export function instantToLocalDate(instant: Date, zone: string): string {
 }
 
 /**
- * "PDT", "BST"; falls back to the offset ("GMT+5:30") where no locale names the zone.
- * American English names American zones; British English names European ones.
+ * English locales that name zones Intl leaves as "GMT+…" in American English: British
+ * (BST, CET), Australian (AEDT, NZDT), Indian (IST), Irish (IST for Dublin's summer).
+ */
+const abbreviationLocales = ["en-US", "en-GB", "en-AU", "en-IN", "en-IE"];
+
+/**
+ * "PDT", "BST", "AEDT"; falls back to the offset ("GMT+9") where no English locale names
+ * the zone. American English is asked first, so American zones keep their usual names.
  */
 export function zoneAbbreviation(instant: Date, zone: string): string {
   const dt = inZone(instant, zone);
-  const american = dt.setLocale("en-US").toFormat("ZZZZ");
-  if (!/^GMT[+-]/.test(american)) return american;
-  const british = dt.setLocale("en-GB").toFormat("ZZZZ");
-  return /^GMT[+-]/.test(british) ? american : british;
+  let fallback: string | null = null;
+  for (const locale of abbreviationLocales) {
+    const name = dt.setLocale(locale).toFormat("ZZZZ");
+    if (!/^GMT[+-]/.test(name)) return name;
+    fallback ??= name;
+  }
+  return fallback!;
 }
 
 /** "-07:00". */
