@@ -398,13 +398,13 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
     });
 
     it.each([
-      ["an id no event has", async () => unknownEventId, "NOT_FOUND"],
-      ["an event already published", async () => {
+      ["an id no event has", async (): Promise<string> => unknownEventId, "NOT_FOUND"],
+      ["an event already published", async (): Promise<string> => {
         const id = await createDraft();
         await server.admin(PUBLISH_EVENT, { id });
         return id;
       }, "INVALID_STATE"],
-      ["a cancelled event", async () => {
+      ["a cancelled event", async (): Promise<string> => {
         const id = await createDraft();
         await server.admin(CANCEL_EVENT, { id });
         return id;
@@ -438,13 +438,13 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
     });
 
     it.each([
-      ["an id no event has", async () => unknownEventId, null, ["id"], "NOT_FOUND"],
-      ["an event already cancelled", async () => {
+      ["an id no event has", async (): Promise<string> => unknownEventId, null, ["id"], "NOT_FOUND"],
+      ["an event already cancelled", async (): Promise<string> => {
         const id = await createDraft();
         await server.admin(CANCEL_EVENT, { id });
         return id;
       }, null, ["id"], "INVALID_STATE"],
-      ["a reason over 2000 characters", async () => createDraft(), "r".repeat(2001), ["reason"], "TOO_LONG"],
+      ["a reason over 2000 characters", async (): Promise<string> => createDraft(), "r".repeat(2001), ["reason"], "TOO_LONG"],
     ] as const)("refuses %s and changes nothing", async (_what, makeId, reason, field, code) => {
       // given
       const id = await makeId();
