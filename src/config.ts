@@ -42,6 +42,10 @@ export interface RateLimitConfig {
   readonly perSecretKeyPerMinute: number;
   /** Per email address, per hour: stops floods aimed at one inbox. */
   readonly perEmailPerHour: number;
+  /** `redis://…` to share the counters between processes; null keeps them in memory. */
+  readonly storeUrl: string | null;
+  /** Prefix of the counters' keys in a shared store. */
+  readonly keyPrefix: string;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +85,8 @@ export function loadConfig(env: Env = process.env): Config {
           perIpPerMinute: parsePositiveInt("RATE_LIMIT_PER_IP", env.RATE_LIMIT_PER_IP || "60"),
           perSecretKeyPerMinute: parsePositiveInt("RATE_LIMIT_PER_SECRET_KEY", env.RATE_LIMIT_PER_SECRET_KEY || "600"),
           perEmailPerHour: parsePositiveInt("RATE_LIMIT_PER_EMAIL", env.RATE_LIMIT_PER_EMAIL || "5"),
+          storeUrl: parseRateLimitStore(env.RATE_LIMIT_STORE ?? ""),
+          keyPrefix: env.RATE_LIMIT_KEY_PREFIX || "events:rate:",
         }
       : null,
     trustProxy: parseTrustProxy(env.TRUST_PROXY ?? ""),
@@ -153,6 +159,13 @@ function parsePositiveInt(name: string, raw: string): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function parseRateLimitStore(raw: string): string | null {
+  const value = raw.trim();
+  if (value === "" || value === "memory") return null;
+  if (/^rediss?:\/\/[^\s]+$/.test(value)) return value;
+  throw new ConfigError(`RATE_LIMIT_STORE must be "memory" or a redis:// URL, got "${raw}"`);
 }
 
 function parseTrustProxy(raw: string): boolean | number | string[] {

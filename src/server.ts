@@ -6,7 +6,8 @@ import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance } from "fastify";
 import { authenticate } from "./auth/authenticate.js";
 import { knownOperationTypesRule, queryCostPlugin, queryLimits } from "./auth/query-limits.js";
-import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter } from "./auth/rate-limit.js";
+import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter, type RateLimitStore } from "./auth/rate-limit.js";
+import { RedisRateLimitStore } from "./auth/rate-limit-redis.js";
 import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets } from "./ide/playground.js";
@@ -179,7 +180,9 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     }
   });
 
-  const rateLimiter = new RateLimiter(new MemoryRateLimitStore(), config.rateLimits);
+  const rateLimitStore: RateLimitStore = config.rateLimits?.storeUrl ? new RedisRateLimitStore(config.rateLimits.storeUrl, config.rateLimits.keyPrefix) : new MemoryRateLimitStore();
+  app.addHook("onClose", async () => rateLimitStore.close?.());
+  const rateLimiter = new RateLimiter(rateLimitStore, config.rateLimits);
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => {
       const viewer = authenticate(db, clock, request.headers.authorization, request.headers.origin);

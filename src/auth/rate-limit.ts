@@ -27,12 +27,12 @@ export interface RateLimitWindow {
 
 /**
  * Where the counters live. The in-memory store serves one process; several API
- * processes behind a load balancer need a shared store (e.g. Redis INCR + PEXPIRE on
- * `${key}:${windowStart}`) implementing the same method.
+ * processes behind a load balancer share RedisRateLimitStore (RATE_LIMIT_STORE=redis://…).
  */
 export interface RateLimitStore {
   /** Counts one call against `key` in the window of `windowMs` that contains `now`. */
   hit(key: string, windowMs: number, now: number): Promise<RateLimitWindow>;
+  close?(): Promise<void>;
 }
 
 /** Counters in a Map: bounded in size, expired windows swept at most once a minute. */
@@ -116,7 +116,14 @@ const retryAfterByContext = new WeakMap<Context, number>();
  * or the address has used up its allowance for this action.
  */
 export async function enforceRateLimit(ctx: Context, action: RateLimitedAction, email: string | null | undefined): Promise<void> {
-  const seconds = await ctx.rateLimiter.retryAfterSeconds(ctx.viewer, ctx.ip, action, email, ctx.deps.clock.now());
+  let seconds: number | null;
+  try {
+    seconds = await ctx.rateLimiter.retryAfterSeconds(ctx.viewer, ctx.ip, action, email, ctx.deps.clock.now());
+  } catch (error) {
+    // A shared store that is down must not take registration down with it.
+    ctx.log.warn({ err: error, action }, "rate limit store unavailable; call allowed");
+    return;
+  }
   if (seconds === null) return;
   retryAfterByContext.set(ctx, Math.max(seconds, retryAfterByContext.get(ctx) ?? 0));
   throw new DomainError("RATE_LIMITED", `Too many requests of this kind from you or for this email address; try again in ${seconds} seconds.`);
