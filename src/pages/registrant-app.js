@@ -130,6 +130,19 @@
   }
 
   var token = decodeURIComponent(window.location.hash.slice(1));
+  if (page === "newsletter-confirm" || page === "newsletter-unsubscribe") {
+    if (window.location.hash) history.replaceState(null, "", window.location.pathname);
+    var confirming = page === "newsletter-confirm";
+    var mutation = confirming ? "confirmNewsletterSubscription" : "unsubscribeFromNewsletter";
+    main.textContent = "";
+    gql("mutation ($token: String!) { " + mutation + "(token: $token) { ok userErrors { message } } }", { token: token })
+      .then(function (data) {
+        var result = data[mutation];
+        say(result.ok ? (confirming ? "Thank you: your subscription is confirmed." : "You are unsubscribed.") : result.userErrors.map(function (e) { return e.message; }).join(" "));
+      })
+      .catch(function (error) { say(error.message); });
+    return;
+  }
   if (window.location.hash) history.replaceState(null, "", window.location.pathname);
   var run;
   if (page === "manage") {

@@ -11,7 +11,7 @@ const script = readFileSync(new URL("./registrant-app.js", import.meta.url), "ut
 /** The page allows exactly this inline script and nothing else. */
 const scriptHash = createHash("sha256").update(script).digest("base64");
 
-function page(kind: "manage" | "sign-in", title: string): string {
+function page(kind: "manage" | "sign-in" | "newsletter-confirm" | "newsletter-unsubscribe", title: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -47,4 +47,6 @@ export function registerRegistrantPages(app: FastifyInstance): void {
   };
   app.get("/manage", send(manage));
   app.get("/sign-in", send(signIn));
+  app.get("/newsletter/confirm", send(page("newsletter-confirm", "Newsletter subscription")));
+  app.get("/newsletter/unsubscribe", send(page("newsletter-unsubscribe", "Newsletter subscription")));
 }

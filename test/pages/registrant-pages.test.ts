@@ -61,4 +61,15 @@ describe("the registrant's pages that email links open", () => {
     expect(await page.getByRole("heading", { level: 2 }).count()).toBe(1);
     await page.close();
   });
+
+  it("/newsletter/confirm confirms the subscription from the emailed link", async () => {
+    await server.gql(`mutation { subscribeToNewsletter(input: { email: "joan@clinic.example", consent: true }) { ok } }`);
+    const { confirmToken } = outboxFor(server, "joan@clinic.example").find((row) => row.kind === "NEWSLETTER_CONFIRM")!.payload;
+    const page = await browser.newPage();
+    await page.goto(`${origin()}/newsletter/confirm#${confirmToken}`);
+    await expect.poll(() => page.textContent("#status")).toContain("your subscription is confirmed");
+    const count = server.app.deps.db.$client.prepare("SELECT count(*) AS n FROM newsletter_subscriptions WHERE status = 'CONFIRMED'").get() as { n: number };
+    expect(count.n).toBe(1);
+    await page.close();
+  });
 });
