@@ -1,6 +1,7 @@
 import { and, count, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { newId } from "../../common/ids.js";
+import { messageIdFor } from "../../mail/outbox.js";
 import type { Db } from "../../db/client.js";
 import { emailDeliveries } from "../../db/schema.js";
 import type { Clock } from "../../common/clock.js";
@@ -45,7 +46,7 @@ export function resendEmail(db: Db, clock: Clock, deliveryId: string): EmailDeli
       nextAttemptAt: now,
       claimedUntil: null,
       lastError: null,
-      messageId: `<${id}@event-registration>`,
+      messageId: messageIdFor(id),
       createdAt: now,
       sentAt: null,
     })
