@@ -310,6 +310,8 @@ export const emailDeliveries = sqliteTable(
     nextAttemptAt: instant("next_attempt_at").notNull(),
     /** A claim by a worker; expires so a crashed worker loses nothing. */
     claimedUntil: instant("claimed_until"),
+    /** Which worker holds the claim (host, pid, boot id): a restarted worker takes back a dead one's claims at once. */
+    claimedBy: text("claimed_by"),
     lastError: text("last_error"),
     messageId: text("message_id").notNull(),
     createdAt: instant("created_at").notNull(),
@@ -322,13 +324,18 @@ export const emailDeliveries = sqliteTable(
   ],
 );
 
-/** Single-use sign-in links and the registrant sessions they open. */
+/**
+ * Single-use sign-in links, the registrant sessions they open, and the manage links minted
+ * when an email is sent (so no live token waits in the outbox in clear).
+ */
 export const registrantTokens = sqliteTable(
   "registrant_tokens",
   {
     hash: text("hash").primaryKey(),
-    kind: text("kind", { enum: ["SIGN_IN_LINK", "SESSION"] }).notNull(),
+    kind: text("kind", { enum: ["SIGN_IN_LINK", "SESSION", "MANAGE"] }).notNull(),
     emailNormalized: text("email_normalized").notNull(),
+    /** The one registration a MANAGE token opens. */
+    registrationId: text("registration_id").references(() => registrations.id, { onDelete: "cascade" }),
     createdAt: instant("created_at").notNull(),
     expiresAt: instant("expires_at").notNull(),
     usedAt: instant("used_at"),
