@@ -66,6 +66,7 @@ describe("register under concurrency", () => {
   });
 
   describe("negative control: an unsafe register with an await between the seat check and the insert", () => {
+    const concurrentRequests = 50;
     let unsafe: Server;
     let unsafeUrl: string;
     let course: TestCourse;
@@ -73,6 +74,9 @@ describe("register under concurrency", () => {
     beforeAll(async () => {
       course = await createCourse(server, { capacity: 3 });
       const db = server.app.deps.db;
+      let checked = 0;
+      let releaseAll!: () => void;
+      const allChecked = new Promise<void>((resolve) => (releaseAll = resolve));
       // The same decision as the real service, but the check and the insert are separate
       // steps with an await in between, as a naive async implementation would have them.
       unsafe = createServer(async (request, response) => {
@@ -80,7 +84,11 @@ describe("register under concurrency", () => {
         for await (const chunk of request) chunks.push(chunk as Buffer);
         const { email } = JSON.parse(Buffer.concat(chunks).toString());
         const held = countSeatsHeld(db, course.id);
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        // Wait until every concurrent request has made its check (or 2 s have passed): on a
+        // loaded machine a 1 ms pause let requests run one after another and hid the race.
+        checked++;
+        if (checked >= concurrentRequests) releaseAll();
+        await Promise.race([allChecked, new Promise((resolve) => setTimeout(resolve, 2_000))]);
         const now = new Date();
         db.insert(registrations)
           .values({
@@ -108,7 +116,7 @@ describe("register under concurrency", () => {
     afterAll(() => new Promise<void>((resolve) => unsafe.close(() => resolve())));
 
     it("oversells under the same load, which proves the load overlaps and the safe tests can fail", async () => {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(unsafeUrl, { method: "POST", body: JSON.stringify({ email: `unsafe${i}@clinic.example` }) })));
+      await Promise.all(Array.from({ length: concurrentRequests }, (_, i) => fetch(unsafeUrl, { method: "POST", body: JSON.stringify({ email: `unsafe${i}@clinic.example` }) })));
       expect(countSeatsHeld(server.app.deps.db, course.id)).toBeGreaterThan(3);
     });
   });
