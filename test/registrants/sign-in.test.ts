@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
-import { outboxFor } from "../helpers/outbox.js";
+import { emailedToken, outboxFor } from "../helpers/outbox.js";
 import { rowCounts } from "../helpers/db.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -63,7 +63,7 @@ describe("registrant sign-in and self-service", () => {
   it("exchanges a link once for a session that lists the person's registrations only", async () => {
     // given a fresh link
     await server.gql(REQUEST_LINK, { email });
-    const token = outboxFor(server, email).filter((row) => row.kind === "REGISTRANT_SIGN_IN").at(-1)!.payload.signInToken as string;
+    const token = await emailedToken(server, email, "REGISTRANT_SIGN_IN", "sign-in");
     // when
     const { data } = await server.gql(SIGN_IN, { token });
     // then
@@ -80,7 +80,7 @@ describe("registrant sign-in and self-service", () => {
 
   it("refuses an expired link and an unknown one", async () => {
     await server.gql(REQUEST_LINK, { email });
-    const token = outboxFor(server, email).filter((row) => row.kind === "REGISTRANT_SIGN_IN").at(-1)!.payload.signInToken as string;
+    const token = await emailedToken(server, email, "REGISTRANT_SIGN_IN", "sign-in");
     server.clock.advance(21 * 60_000);
     expect((await server.gql(SIGN_IN, { token })).data.signInWithLink.userErrors[0].code).toBe("INVALID");
     expect((await server.gql(SIGN_IN, { token: "sl_made-up" })).data.signInWithLink.userErrors[0].code).toBe("INVALID");
