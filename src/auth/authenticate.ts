@@ -22,7 +22,7 @@ export function authenticate(db: Db, clock: Clock, authorization: string | undef
   if (authorization === undefined || authorization.trim() === "") return anonymous;
   const match = /^Bearer (\S+)$/.exec(authorization.trim());
   if (!match || match[1]!.length > MAX_TOKEN_LENGTH || !BEARER_TOKEN_PATTERN.test(match[1]!)) {
-    throw unauthenticated(`Authorization must be \`Bearer <key or token>\`, e.g. \`Authorization: Bearer ak_…\`. ${ADMIN_KEY_HINT}`);
+    throw unauthenticated(`Authorization must be \`Bearer <key or token>\`. ${ADMIN_KEY_HINT}`);
   }
   const token = match[1]!;
   const hash = hashToken(token);
@@ -47,7 +47,7 @@ export function authenticate(db: Db, clock: Clock, authorization: string | undef
 
 function apiKeyViewer(db: Db, hash: string, origin: string | undefined, now: Date): Viewer {
   const key = db.select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
-  if (!key || key.revokedAt) throw unauthenticated(`This API key is not valid or has been revoked; send a live key as \`Authorization: Bearer …\`. ${ADMIN_KEY_HINT}`);
+  if (!key || key.revokedAt) throw unauthenticated(`This API key is not valid or has been revoked. ${ADMIN_KEY_HINT}`);
   if (key.kind === "PUBLISHABLE" && (!origin || !key.allowedOrigins.includes(origin))) {
     throw forbidden("This publishable key may only be used from its allowed origins.");
   }

@@ -6,8 +6,8 @@ import type { EventRow } from "../modules/events/event-rules.js";
 
 export function requireAdmin(ctx: Context): void {
   if (ctx.viewer.role === "ADMIN") return;
-  if (ctx.viewer.role === "ANONYMOUS") throw unauthenticated(`This operation needs an admin key: send \`Authorization: Bearer ak_…\`. ${ADMIN_KEY_HINT}`);
-  throw forbidden(`Only admins may do this: send an admin key instead (\`Authorization: Bearer ak_…\`). ${ADMIN_KEY_HINT}`);
+  if (ctx.viewer.role === "ANONYMOUS") throw unauthenticated(`This operation needs an admin key. ${ADMIN_KEY_HINT}`);
+  throw forbidden(`Only admins may do this. ${ADMIN_KEY_HINT}`);
 }
 
 /** Drafts are for admins only; everything else about a published event is public. */
