@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { mintManageToken } from "../auth/manage-tokens.js";
 import { normalizeEmail } from "../common/validate.js";
-import { events, registrations } from "../db/schema.js";
+import { events, newsletterSubscriptions, registrations } from "../db/schema.js";
 import { issueNewsletterTokens } from "../modules/newsletter/newsletter.service.js";
 import { mintSignInLink } from "../modules/registrant-session/registrant-session.service.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
@@ -34,12 +34,20 @@ export function issueLinkTokens(db: Writer, delivery: DeliveryRow, facts: EmailF
     signIn = { ...mintSignInLink(db, emailNormalized, now), zone: registrantZone(db, emailNormalized) };
   }
   let newsletter: LinkTokens["newsletter"] = null;
-  if (delivery.kind === "NEWSLETTER_CONFIRM" && typeof payload.subscriptionId === "string") newsletter = issueNewsletterTokens(db, payload.subscriptionId);
+  if (delivery.kind === "NEWSLETTER_CONFIRM") {
+    // Rows queued before links were minted at send time name no subscription: find it by address.
+    const subscriptionId = typeof payload.subscriptionId === "string" ? payload.subscriptionId : subscriptionIdFor(db, normalizeEmail(delivery.to));
+    if (subscriptionId) newsletter = issueNewsletterTokens(db, subscriptionId);
+  }
   return {
     manageToken: toRegistrant ? mintManageToken(db, registration, event.endsAt, now) : null,
     signIn,
     newsletter,
   };
+}
+
+function subscriptionIdFor(db: Writer, emailNormalized: string): string | null {
+  return db.select({ id: newsletterSubscriptions.id }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get()?.id ?? null;
 }
 
 /** The zone of the person's latest course: what their other emails tell times in. */
