@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { BEARER_TOKEN_PATTERN, MAX_TOKEN_LENGTH, registrantCredentialPrefixes } from "./auth/tokens.js";
 
 /**
  * The one reader of process.env. Everything is validated at start so a typo in a
@@ -143,8 +144,17 @@ function parseLinkTemplate(name: string, raw: string): string {
   return raw;
 }
 
+/**
+ * Any value that can travel as a bearer token works as an admin key, whatever its prefix
+ * (the authenticator looks unknown prefixes up by hash), except the two prefixes it
+ * resolves as registrant tokens without looking at api keys. The value is never echoed.
+ */
 function parseAdminKey(raw: string): string {
   if (raw.length < 24) throw new ConfigError("ADMIN_API_KEY must be at least 24 characters long");
+  if (raw.length > MAX_TOKEN_LENGTH) throw new ConfigError(`ADMIN_API_KEY must be at most ${MAX_TOKEN_LENGTH} characters long`);
+  if (!BEARER_TOKEN_PATTERN.test(raw)) throw new ConfigError("ADMIN_API_KEY may contain only letters, digits and - . _ ~ + / (and = at the end), so it can be sent as `Authorization: Bearer …`");
+  const reserved = registrantCredentialPrefixes.find((prefix) => raw.startsWith(prefix));
+  if (reserved) throw new ConfigError(`ADMIN_API_KEY must not start with "${reserved}", the prefix of registrant tokens`);
   return raw;
 }
 

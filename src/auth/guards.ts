@@ -1,4 +1,4 @@
-import { forbidden, unauthenticated } from "../common/errors.js";
+import { ADMIN_KEY_HINT, forbidden, unauthenticated } from "../common/errors.js";
 import type { Context } from "../context.js";
 import type { EventRow } from "../modules/events/event-rules.js";
 
@@ -6,8 +6,8 @@ import type { EventRow } from "../modules/events/event-rules.js";
 
 export function requireAdmin(ctx: Context): void {
   if (ctx.viewer.role === "ADMIN") return;
-  if (ctx.viewer.role === "ANONYMOUS") throw unauthenticated("This operation needs an admin key: Authorization: Bearer ak_…");
-  throw forbidden("Only admins may do this.");
+  if (ctx.viewer.role === "ANONYMOUS") throw unauthenticated(`This operation needs an admin key. ${ADMIN_KEY_HINT}`);
+  throw forbidden(`Only admins may do this. ${ADMIN_KEY_HINT}`);
 }
 
 /** Drafts are for admins only; everything else about a published event is public. */

@@ -6,14 +6,15 @@ import type { Context } from "../context.js";
 import type { Viewer } from "./viewer.js";
 
 /*
- * Rate limits on the mutations that anyone may call and that send email: register,
- * requestSignInLink and subscribeToNewsletter. Each action is counted on its own, in
+ * Rate limits on the mutations that send email: register, requestSignInLink and
+ * subscribeToNewsletter (anyone may call them), and requestEarlyAccess (a registrant's
+ * token, mailing the course contact). Each action is counted on its own, in
  * fixed windows, per caller (client IP, or the partner's secret key) and per email
  * address. A refused call gets the RATE_LIMITED userError, `retryAfterSeconds` in the
  * response extensions and a Retry-After header; it changes nothing.
  */
 
-export type RateLimitedAction = "register" | "requestSignInLink" | "subscribeToNewsletter";
+export type RateLimitedAction = "register" | "requestSignInLink" | "subscribeToNewsletter" | "requestEarlyAccess";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -27,3 +27,12 @@ export function hashToken(token: string): string {
 }
 
 export const MAX_TOKEN_LENGTH = 200;
+
+/**
+ * What a bearer credential may consist of (RFC 6750's b64token). Our own tokens are
+ * base64url; an operator's ADMIN_API_KEY may use any of these characters.
+ */
+export const BEARER_TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** Prefixes the authenticator resolves without looking at api_keys: an admin key may not start with them. */
+export const registrantCredentialPrefixes = [tokenPrefixes.manageToken, tokenPrefixes.session] as const;

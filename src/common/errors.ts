@@ -48,7 +48,13 @@ export class UserErrorList {
   }
 }
 
-export function unauthenticated(message = "This operation needs credentials: send Authorization: Bearer <key or token>."): GraphQLError {
+/** Where an admin gets a key: part of the 401/403 answers an admin or integrator meets (not the registrant-facing ones). */
+export const ADMIN_KEY_HINT =
+  "Admins send an admin key as `Authorization: Bearer ak_…`: `npm start` prints a local one outside production, and `npm run keys -- create --admin` makes one anywhere.";
+
+export function unauthenticated(
+  message = `This operation needs credentials: send \`Authorization: Bearer <key or token>\` (a partner key, or a registrant's manage or session token). ${ADMIN_KEY_HINT}`,
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }
 

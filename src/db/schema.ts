@@ -266,12 +266,16 @@ export const registrationChanges = sqliteTable(
 );
 
 export const idempotencyKeys = sqliteTable("idempotency_keys", {
+  /** SHA-256 of the caller-scoped key, never the key itself. */
   key: text("key").primaryKey(),
   /** SHA-256 of the canonical input: the same key with another input is a conflict. */
   requestHash: text("request_hash").notNull(),
   registrationId: text("registration_id").references(() => registrations.id, { onDelete: "cascade" }),
-  /** The first response (userErrors and the one-time manage token), replayed to retries. */
-  response: text("response", { mode: "json" }).$type<{ manageToken: string | null; userErrors: unknown[] }>().notNull(),
+  /**
+   * The first response, replayed to retries: userErrors, and the manage token sealed under
+   * the client's raw key (modules/registrations/idempotency.ts); manageToken stays null.
+   */
+  response: text("response", { mode: "json" }).$type<{ manageToken: string | null; sealedManageToken?: string; userErrors: unknown[] }>().notNull(),
   createdAt: instant("created_at").notNull(),
   expiresAt: instant("expires_at").notNull(),
 });

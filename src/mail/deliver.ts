@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { emailDeliveries } from "../db/schema.js";
 import type { Deps } from "../deps.js";
 import { loadEmailFacts, type DeliveryRow } from "./email-facts.js";
+import { issueLinkTokens } from "./link-tokens.js";
 import { composeMessage, renderEmail } from "./render.js";
 import { attemptsAllowed, classifySendError, defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.js";
 import { smtpTimeouts, type MailLog, type MailTransport } from "./transport.js";
@@ -97,7 +98,8 @@ async function deliverClaimed(deps: Deps, transport: MailTransport, row: Deliver
     return "released";
   }
   try {
-    const rendered = renderEmail(config, row, loadEmailFacts(db, row), startedAt);
+    const facts = loadEmailFacts(db, row);
+    const rendered = renderEmail(config, row, facts, startedAt, issueLinkTokens(db, row, facts, startedAt));
     await transport.send(composeMessage(config, row, rendered, startedAt));
   } catch (error) {
     const failure = classifySendError(error);

@@ -2,6 +2,7 @@ import { formatMoney } from "../common/money.js";
 import { formatDate, formatDateTime, formatSessionRange } from "../common/time.js";
 import type { Config } from "../config.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
+import type { LinkTokens } from "./link-tokens.js";
 import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
 import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
 import { accessOpensAt } from "../modules/events/event-rules.js";
@@ -86,7 +87,8 @@ export interface EmailView {
   reason: string | null;
   lapsed: boolean;
   reminderDays: number | null;
-  signIn: { url: string; expiresAt: string | null } | null;
+  /** expiresAt in the zone of the person's course ("Thu 1 Jun 2023, 5:20 am PDT"); validFor as a duration ("20 minutes"). */
+  signIn: { url: string; expiresAt: string; validFor: string } | null;
   newsletter: { confirmUrl: string | null; unsubscribeUrl: string | null } | null;
   adminConsoleUrl: string;
   /** The attached .ics: "publish" adds or updates the sessions, "cancel" removes them; null when none. */
@@ -96,12 +98,6 @@ export interface EmailView {
 
 function text(value: unknown): string | null {
   return typeof value === "string" && value.trim() !== "" ? value : null;
-}
-
-function instant(value: unknown): Date | null {
-  if (typeof value !== "string" && typeof value !== "number") return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: string | null): MoneyView {
@@ -116,13 +112,21 @@ function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: st
   };
 }
 
-export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null }): EmailView {
+/** "20 minutes", "1 hour": how long a link stays valid from the moment it is sent. */
+function duration(milliseconds: number): string {
+  const minutes = Math.max(1, Math.round(milliseconds / 60_000));
+  if (minutes % 60 !== 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const hours = minutes / 60;
+  return `${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
+/** `links`: the tokens minted for this send (link-tokens.ts); the payload never carries one. */
+export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null; links: LinkTokens; now: Date }): EmailView {
   const { registration, event } = facts;
   const payload = delivery.payload;
   const zone = event?.timeZone ?? "UTC";
   const venueRow = event?.venueId ? (facts.venues.get(event.venueId) ?? null) : null;
-  const manageToken = text(payload.manageToken);
-  const signInToken = text(payload.signInToken);
+  const { manageToken, signIn, newsletter } = options.links;
   const toRegistrant = !!registration && delivery.to.toLowerCase() === registration.email.toLowerCase();
   const reminderDays = typeof payload.days === "number" ? payload.days : null;
 
@@ -186,11 +190,13 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
     reason: text(payload.reason) ?? (delivery.kind === "EVENT_CHANGED" ? (event?.cancelReason ?? null) : null),
     lapsed: payload.lapsed === true,
     reminderDays,
-    signIn: signInToken ? { url: signInLink(config, signInToken), expiresAt: instant(payload.expiresAt) ? formatDateTime(instant(payload.expiresAt)!, "UTC") : null } : null,
+    signIn: signIn
+      ? { url: signInLink(config, signIn.token), expiresAt: formatDateTime(signIn.expiresAt, signIn.zone), validFor: duration(signIn.expiresAt.getTime() - options.now.getTime()) }
+      : null,
     newsletter:
       delivery.kind === "NEWSLETTER_CONFIRM"
         ? (({ confirm, unsubscribe }) => ({ confirmUrl: confirm, unsubscribeUrl: unsubscribe }))(
-            newsletterLinks(config, { confirmToken: text(payload.confirmToken) ?? undefined, unsubscribeToken: text(payload.unsubscribeToken) ?? undefined }),
+            newsletterLinks(config, { confirmToken: newsletter?.confirmToken ?? undefined, unsubscribeToken: newsletter?.unsubscribeToken }),
           )
         : null,
     adminConsoleUrl: adminConsoleLink(config),

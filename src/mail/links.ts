@@ -21,10 +21,9 @@ export function signInLink(config: Config, signInToken: string): string {
 }
 
 /**
- * The manage token is only known when the registration is made (it is stored hashed), so
- * later emails link to the sign-in page without a token: it asks for the address and
- * mails a sign-in link, after which "my registrations" shows the booking. What an empty
- * placeholder leaves dangling ("#", "?token=") is dropped.
+ * The sign-in page without a token, for emails that carry no manage token of their own
+ * (none is minted for a recipient other than the registrant): it asks for the address and
+ * mails a sign-in link. What an empty placeholder leaves dangling ("#", "?token=") is dropped.
  */
 export function signInPage(config: Config): string {
   return config.signInUrl.replace("{token}", "").replace(/(?:[?&][\w-]+=|[#?])$/, "");

@@ -17,7 +17,7 @@ export interface OutboxMessage {
    */
   dedupeKey: string;
   registrationId?: string | null;
-  /** Facts the template needs that are not in the database afterwards (a reason, a token). */
+  /** Facts the template needs that are not in the database afterwards (a reason). Never a token: links are minted at send time (link-tokens.ts). */
   payload?: Record<string, unknown>;
 }
 

@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { DeliveryRow, EmailFacts, EventRow } from "./email-facts.js";
 import { buildEmailView, type EmailView } from "./email-view.js";
 import { buildSessionsCalendar } from "./ics.js";
+import { noLinkTokens, type LinkTokens } from "./link-tokens.js";
 
 const templatesDir = fileURLToPath(new URL("./templates/", import.meta.url));
 
@@ -48,12 +49,13 @@ export interface RenderedEmail {
   calendar: string | null;
 }
 
-export function renderEmail(config: Config, delivery: DeliveryRow, facts: EmailFacts, now: Date): RenderedEmail {
+/** `links`: the tokens minted for this send; the result is for the transport only, never stored. */
+export function renderEmail(config: Config, delivery: DeliveryRow, facts: EmailFacts, now: Date, links: LinkTokens = noLinkTokens): RenderedEmail {
   const event = facts.event;
   const mode = calendarModeFor(delivery, facts);
   const calendar =
     mode && event ? buildSessionsCalendar({ ...facts, event }, { now, cancel: mode === "cancel", organizer: organizerFor(config, event), reference: facts.registration?.reference ?? null }) : null;
-  const view = buildEmailView(config, delivery, facts, { calendar: mode });
+  const view = buildEmailView(config, delivery, facts, { calendar: mode, links, now });
   const name = templateNameFor(delivery.kind);
   return { view, text: tidyText(textEngine.render(name, view)), html: htmlEngine.render(name, view), calendar };
 }

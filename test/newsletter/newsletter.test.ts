@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
-import { outboxFor } from "../helpers/outbox.js";
+import { emailedToken } from "../helpers/outbox.js";
 import { rowCounts } from "../helpers/db.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -26,7 +26,10 @@ describe("the newsletter: double opt-in with a consent record", () => {
   });
   afterAll(() => server.close());
 
-  const confirmTokenFor = (email: string) => outboxFor(server, email).filter((row) => row.kind === "NEWSLETTER_CONFIRM").at(-1)!.payload;
+  const confirmTokenFor = async (email: string) => ({
+    confirmToken: await emailedToken(server, email, "NEWSLETTER_CONFIRM", "newsletter/confirm"),
+    unsubscribeToken: await emailedToken(server, email, "NEWSLETTER_CONFIRM", "newsletter/unsubscribe"),
+  });
 
   it("needs explicit consent", async () => {
     const before = rowCounts(server);
@@ -43,7 +46,7 @@ describe("the newsletter: double opt-in with a consent record", () => {
     expect((await server.admin(SUBSCRIBERS)).data.newsletterSubscribers.totalCount).toBe(0);
     // when the link is followed
     server.clock.advance(60_000);
-    const confirmed = await server.gql(CONFIRM, { token: confirmTokenFor("anna@clinic.example").confirmToken });
+    const confirmed = await server.gql(CONFIRM, { token: (await confirmTokenFor("anna@clinic.example")).confirmToken });
     expect(confirmed.data.confirmNewsletterSubscription).toEqual({ ok: true, userErrors: [] });
     // then
     const list = (await server.admin(SUBSCRIBERS)).data.newsletterSubscribers;
@@ -51,21 +54,21 @@ describe("the newsletter: double opt-in with a consent record", () => {
       { email: "anna@clinic.example", firstName: "Anna", consentAt: "2023-06-01T12:00:00.000Z", consentMethod: "FORM", consentSource: "api", confirmedAt: "2023-06-01T12:01:00.000Z" },
     ]);
     // a spent or made-up token is refused
-    expect((await server.gql(CONFIRM, { token: confirmTokenFor("anna@clinic.example").confirmToken })).data.confirmNewsletterSubscription.userErrors[0].code).toBe("INVALID");
+    expect((await server.gql(CONFIRM, { token: (await confirmTokenFor("anna@clinic.example")).confirmToken })).data.confirmNewsletterSubscription.userErrors[0].code).toBe("INVALID");
     expect((await server.gql(CONFIRM, { token: "nc_nope" })).data.confirmNewsletterSubscription.ok).toBe(false);
   });
 
   it("starts the same double opt-in from register, recording the registration as the way consent was given", async () => {
     const course = await createCourse(server);
     await server.gql(REGISTER, { input: registrationInput(course, { subscribeToNewsletter: true }, { email: "donald@clinic.example", firstName: "Donald" }) });
-    await server.gql(CONFIRM, { token: confirmTokenFor("donald@clinic.example").confirmToken });
+    await server.gql(CONFIRM, { token: (await confirmTokenFor("donald@clinic.example")).confirmToken });
     const nodes = (await server.admin(SUBSCRIBERS)).data.newsletterSubscribers.edges.map((e: { node: { email: string } }) => e.node);
     expect(nodes.find((node: { email: string }) => node.email === "donald@clinic.example")).toMatchObject({ firstName: "Donald", consentMethod: "REGISTRATION", consentSource: course.slug });
   });
 
   it("unsubscribes with the token from the email", async () => {
     await server.gql(SUBSCRIBE, { input: { email: "wilfred@clinic.example", consent: true } });
-    const { confirmToken, unsubscribeToken } = confirmTokenFor("wilfred@clinic.example");
+    const { confirmToken, unsubscribeToken } = await confirmTokenFor("wilfred@clinic.example");
     await server.gql(CONFIRM, { token: confirmToken });
     const before = (await server.admin(SUBSCRIBERS)).data.newsletterSubscribers.totalCount;
     expect((await server.gql(UNSUBSCRIBE, { token: unsubscribeToken })).data.unsubscribeFromNewsletter).toEqual({ ok: true, userErrors: [] });

@@ -2,7 +2,7 @@ import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
-import { outboxFor } from "../helpers/outbox.js";
+import { emailedToken } from "../helpers/outbox.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 const STATUS = /* GraphQL */ `
@@ -54,7 +54,7 @@ describe("the registrant's pages that email links open", () => {
   it("/sign-in spends the emailed link and lists the person's registrations", async () => {
     await server.gql(REGISTER, { input: registrationInput(course, {}, { email: "hanna@clinic.example" }) });
     await server.gql(REQUEST_LINK, { email: "hanna@clinic.example" });
-    const token = outboxFor(server, "hanna@clinic.example").find((row) => row.kind === "REGISTRANT_SIGN_IN")!.payload.signInToken;
+    const token = await emailedToken(server, "hanna@clinic.example", "REGISTRANT_SIGN_IN", "sign-in");
     const page = await browser.newPage();
     await page.goto(`${origin()}/sign-in#${token}`);
     await expect.poll(() => page.textContent("main")).toContain("MBT Basic Training");
@@ -64,7 +64,7 @@ describe("the registrant's pages that email links open", () => {
 
   it("/newsletter/confirm confirms the subscription from the emailed link", async () => {
     await server.gql(`mutation { subscribeToNewsletter(input: { email: "joan@clinic.example", consent: true }) { ok } }`);
-    const { confirmToken } = outboxFor(server, "joan@clinic.example").find((row) => row.kind === "NEWSLETTER_CONFIRM")!.payload;
+    const confirmToken = await emailedToken(server, "joan@clinic.example", "NEWSLETTER_CONFIRM", "newsletter/confirm");
     const page = await browser.newPage();
     await page.goto(`${origin()}/newsletter/confirm#${confirmToken}`);
     await expect.poll(() => page.textContent("#status")).toContain("your subscription is confirmed");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uclaFacultyCenter } from "../../src/demo/mbt-course.js";
 import { courseInput, createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
-import { outboxFor } from "../helpers/outbox.js";
+import { emailedToken } from "../helpers/outbox.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { createKey, createPartner, REVOKE_API_KEY, setPartners } from "./fixtures.js";
 
@@ -129,7 +129,7 @@ describe("the access table", () => {
     for (const [label, reg] of Object.entries(regs)) labelByLastName.set(reg.lastName, label);
 
     await server.gql(`mutation ($email: EmailAddress!) { requestSignInLink(email: $email) { ok } }`, { email: emailA });
-    const link = outboxFor(server, emailA).find((row) => row.kind === "REGISTRANT_SIGN_IN")!.payload.signInToken as string;
+    const link = await emailedToken(server, emailA, "REGISTRANT_SIGN_IN", "sign-in");
     const signedIn = await server.gql(`mutation ($token: String!) { signInWithLink(token: $token) { sessionToken } }`, { token: link });
     const sessionToken = signedIn.data.signInWithLink.sessionToken as string;
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Clock } from "../../common/clock.js";
@@ -22,41 +23,59 @@ export interface OptIn {
 /**
  * Records consent and mails a confirmation link (double opt-in). Asking again while
  * pending sends a fresh link; a confirmed subscriber is left as is, and nothing tells
- * the caller which case applied.
+ * the caller which case applied. The links' tokens are minted when the email is sent
+ * (issueNewsletterTokens), so none waits in the outbox in clear.
  */
 export function startNewsletterOptIn(tx: Writer, clock: Clock, optIn: OptIn): void {
   const now = clock.now();
   const emailNormalized = normalizeEmail(optIn.email);
   const existing = tx.select().from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get();
   if (existing?.status === "CONFIRMED") return;
-  const confirmToken = newToken("newsletterConfirm");
-  const unsubscribeToken = newToken("newsletterUnsubscribe");
   const consent = {
     consentAt: now,
     consentMethod: optIn.method,
     consentSource: optIn.source,
-    confirmTokenHash: hashToken(confirmToken),
-    unsubscribeTokenHash: hashToken(unsubscribeToken),
     status: "PENDING" as const,
     unsubscribedAt: null,
   };
   let id: string;
   if (existing) {
     id = existing.id;
+    // The links of the earlier email keep working until the new one is sent.
     tx.update(newsletterSubscriptions).set({ ...consent, email: optIn.email.trim(), firstName: optIn.firstName ?? existing.firstName }).where(eq(newsletterSubscriptions.id, id)).run();
   } else {
     id = newId("subscription");
+    // The column is required; this hash belongs to a token nobody was ever given.
+    const placeholder = { confirmTokenHash: null, unsubscribeTokenHash: hashToken(newToken("newsletterUnsubscribe")) };
     tx.insert(newsletterSubscriptions)
-      .values({ id, emailNormalized, email: optIn.email.trim(), firstName: optIn.firstName, ...consent, createdAt: now })
+      .values({ id, emailNormalized, email: optIn.email.trim(), firstName: optIn.firstName, ...consent, ...placeholder, createdAt: now })
       .run();
   }
   enqueueEmail(tx, clock, {
     kind: "NEWSLETTER_CONFIRM",
     to: optIn.email.trim(),
     subject: subjectFor("NEWSLETTER_CONFIRM", {}),
-    dedupeKey: `${id}:NEWSLETTER_CONFIRM:${now.getTime()}:${confirmToken.slice(-6)}`,
-    payload: { confirmToken, unsubscribeToken, firstName: optIn.firstName },
+    dedupeKey: `${id}:NEWSLETTER_CONFIRM:${now.getTime()}:${randomUUID()}`,
+    payload: { subscriptionId: id, firstName: optIn.firstName },
   });
+}
+
+/**
+ * Fresh confirm and unsubscribe tokens for a confirmation email being sent now; only
+ * their hashes are stored, and they replace the earlier ones: the links of the newest
+ * confirmation email are the ones that work. No confirm link once the address is
+ * confirmed or unsubscribed; null when the subscription is gone.
+ */
+export function issueNewsletterTokens(db: Writer, subscriptionId: string): { confirmToken: string | null; unsubscribeToken: string } | null {
+  const row = db.select({ status: newsletterSubscriptions.status }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.id, subscriptionId)).get();
+  if (!row) return null;
+  const confirmToken = row.status === "PENDING" ? newToken("newsletterConfirm") : null;
+  const unsubscribeToken = newToken("newsletterUnsubscribe");
+  db.update(newsletterSubscriptions)
+    .set({ unsubscribeTokenHash: hashToken(unsubscribeToken), ...(confirmToken ? { confirmTokenHash: hashToken(confirmToken) } : {}) })
+    .where(eq(newsletterSubscriptions.id, subscriptionId))
+    .run();
+  return { confirmToken, unsubscribeToken };
 }
 
 /** Confirms the subscription the token belongs to; false when the token is unknown or spent. */

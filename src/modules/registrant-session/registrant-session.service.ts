@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import { DomainError } from "../../common/errors.js";
@@ -5,7 +6,7 @@ import { DAY_MS } from "../../common/time.js";
 import { normalizeEmail } from "../../common/validate.js";
 import { registrantTokens, registrations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
-import { enqueueEmail } from "../../mail/outbox.js";
+import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 
 /** A sign-in link works once, for a short while: it travels by email. */
@@ -14,26 +15,30 @@ export const SIGN_IN_LINK_TTL_MS = 20 * 60_000;
 export const SESSION_TTL_MS = 30 * DAY_MS;
 
 /**
- * Mails a single-use sign-in link to an address that has registrations. The caller is
- * told nothing either way, so the endpoint cannot be used to find out who registered.
+ * Queues a sign-in email to an address that has registrations. The caller is told
+ * nothing either way, so the endpoint cannot be used to find out who registered. The
+ * link's token is minted when the email is sent (mintSignInLink), so none waits in the
+ * outbox and a resent email carries a fresh one.
  */
 export function requestSignInLink({ db, clock }: Deps, email: string): void {
   const emailNormalized = normalizeEmail(email);
   const known = db.select({ email: registrations.email }).from(registrations).where(eq(registrations.emailNormalized, emailNormalized)).limit(1).get();
   if (!known) return;
-  const token = newToken("signInLink");
-  const now = clock.now();
-  const hash = hashToken(token);
-  db.transaction((tx) => {
-    tx.insert(registrantTokens).values({ hash, kind: "SIGN_IN_LINK", emailNormalized, createdAt: now, expiresAt: new Date(now.getTime() + SIGN_IN_LINK_TTL_MS) }).run();
-    enqueueEmail(tx, clock, {
-      kind: "REGISTRANT_SIGN_IN",
-      to: known.email,
-      subject: subjectFor("REGISTRANT_SIGN_IN", {}),
-      dedupeKey: `sign-in:${hash}`,
-      payload: { signInToken: token, expiresAt: new Date(now.getTime() + SIGN_IN_LINK_TTL_MS).toISOString() },
-    });
+  enqueueEmail(db, clock, {
+    kind: "REGISTRANT_SIGN_IN",
+    to: known.email,
+    subject: subjectFor("REGISTRANT_SIGN_IN", {}),
+    dedupeKey: `sign-in:${emailNormalized}:${randomUUID()}`,
+    payload: { emailNormalized },
   });
+}
+
+/** A fresh single-use sign-in token for an email being sent now; only its hash is stored. */
+export function mintSignInLink(db: Writer, emailNormalized: string, now: Date): { token: string; expiresAt: Date } {
+  const token = newToken("signInLink");
+  const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_TTL_MS);
+  db.insert(registrantTokens).values({ hash: hashToken(token), kind: "SIGN_IN_LINK", emailNormalized, createdAt: now, expiresAt }).run();
+  return { token, expiresAt };
 }
 
 /** Spends a sign-in link and opens a registrant session. */

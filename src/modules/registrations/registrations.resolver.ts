@@ -110,7 +110,8 @@ export class RegistrationResolver {
   async requestEarlyAccess(@Ctx() ctx: Context, @Arg("input", () => RequestEarlyAccessInput) input: RequestEarlyAccessInput) {
     if (ctx.viewer.role === "PARTNER") throw forbidden("Only the registrant (or an admin) may ask for early access.");
     return toPayload(async () => {
-      await registrationForMutation(ctx, input.registrationId, ["input", "registrationId"]);
+      const registration = await registrationForMutation(ctx, input.registrationId, ["input", "registrationId"]);
+      await enforceRateLimit(ctx, "requestEarlyAccess", registration.email);
       return { registration: requestEarlyAccess(ctx.deps, input.registrationId, input.reason, actorLabel(ctx.viewer)) };
     });
   }

@@ -14,6 +14,7 @@ import { accessOpensAt, registrationClosedReason, type EventRow } from "../event
 import { countSeatsHeld } from "../events/events.service.js";
 import { startNewsletterOptIn } from "../newsletter/newsletter.service.js";
 import type { RegistrationRow } from "./registration-access.js";
+import { idempotencyRecordKey, openReplay, sealForReplay } from "./idempotency.js";
 import { recordChange } from "./registration-timeline.js";
 import type { RecordPaymentInput, RegisterInput, ReviewRegistrationInput } from "./registrations.inputs.js";
 
@@ -107,15 +108,16 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
         .get();
       if (checked.answers.length) tx.insert(eligibilityAnswers).values(checked.answers.map((answer) => ({ registrationId: id, ...answer }))).run();
       recordChange(tx, { registrationId: id, at: now, actor, action: "REGISTERED", toStatus: status });
-      const payload = { manageToken };
-      if (status === "WAITLISTED") mail(tx, clock, row, event, "WAITLISTED", "initial", payload);
-      else if (status === "CONFIRMED") enterConfirmed(tx, deps, row, event, now, payload);
-      else mail(tx, clock, row, event, "REGISTRATION_RECEIVED", "initial", payload);
+      // No token in the payload: each email's manage link is minted when it is sent.
+      if (status === "WAITLISTED") mail(tx, clock, row, event, "WAITLISTED", "initial");
+      else if (status === "CONFIRMED") enterConfirmed(tx, deps, row, event, now);
+      else mail(tx, clock, row, event, "REGISTRATION_RECEIVED", "initial");
       if (input.subscribeToNewsletter) {
         startNewsletterOptIn(tx, clock, { email: checked.attendee.email, firstName: checked.attendee.firstName, method: "REGISTRATION", source: source?.organisationId ?? event.slug });
       }
       if (idempotencyKey !== null) {
-        const record = { key: idempotencyKey, requestHash: requestHash!, registrationId: id, response: { manageToken, userErrors: [] }, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) };
+        const response = { manageToken: null, sealedManageToken: sealForReplay(idempotencyKey, requestHash!, manageToken), userErrors: [] };
+        const record = { key: idempotencyRecordKey(idempotencyKey), requestHash: requestHash!, registrationId: id, response, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) };
         tx.insert(idempotencyKeys)
           .values(record)
           // An expired record of the same key may still be there until the worker purges it.
@@ -152,14 +154,16 @@ function hashRequest(input: RegisterInput, source: RegistrationSource | null): s
   return createHash("sha256").update(canonicalJson(request)).digest("hex");
 }
 
+/** `key`: the caller-scoped raw key; it finds the record by its hash and opens the sealed token. */
 function replayIdempotent(db: Writer, now: Date, key: string, requestHash: string): RegisterResult | null {
-  const stored = db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.key, key), gt(idempotencyKeys.expiresAt, now))).get();
+  const stored = db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.key, idempotencyRecordKey(key)), gt(idempotencyKeys.expiresAt, now))).get();
   if (!stored) return null;
   if (stored.requestHash !== requestHash) {
     throw new DomainError("IDEMPOTENCY_CONFLICT", "This idempotencyKey was already used with a different input.", ["input", "idempotencyKey"]);
   }
   const registration = stored.registrationId ? (db.select().from(registrations).where(eq(registrations.id, stored.registrationId)).get() ?? null) : null;
-  return { registration, manageToken: stored.response.manageToken, userErrors: stored.response.userErrors as UserErrorShape[] };
+  const sealed = stored.response.sealedManageToken;
+  return { registration, manageToken: sealed ? openReplay(key, requestHash, sealed) : null, userErrors: stored.response.userErrors as UserErrorShape[] };
 }
 
 function uniqueReference(tx: Writer, event: EventRow): string {
@@ -442,7 +446,11 @@ export function markPrerequisiteCompleted(deps: Deps, registrationId: string, co
   );
 }
 
-/** The registrant asks for the prerequisite course before it opens; the event's contact is told. */
+/**
+ * The registrant asks for the prerequisite course before it opens; the event's contact is
+ * told. One request stays pending per registration: asking again while it is answers
+ * with the registration as it is and mails nobody, so repeated clicks cannot flood the contact.
+ */
 export function requestEarlyAccess(deps: Deps, registrationId: string, reason: string, actor: string): RegistrationRow {
   const check = new InputChecker();
   const cleanReason = check.requiredText(["input", "reason"], reason, limits.note);
@@ -454,6 +462,7 @@ export function requestEarlyAccess(deps: Deps, registrationId: string, reason: s
       if (registration.accessGrantedAt && !registration.accessRevokedAt) throw new DomainError("INVALID_STATE", "Access to the online course is already granted.", ["input", "registrationId"]);
       const prerequisite = tx.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get();
       if (!prerequisite) throw new DomainError("INVALID_STATE", "This event has no prerequisite course.", ["input", "registrationId"]);
+      if (registration.earlyAccessRequestedAt) return registration;
       const now = deps.clock.now();
       const updated = setStatus(tx, registration, now, { earlyAccessRequestedAt: now, earlyAccessReason: cleanReason });
       recordChange(tx, { registrationId, at: now, actor, action: "EARLY_ACCESS_REQUESTED", note: cleanReason });
