@@ -127,7 +127,7 @@ export function buildSessionsCalendar(facts: EmailFacts & { event: EventRow }, o
       options,
     );
   }
-  return calendar.toString();
+  return finished(calendar);
 }
 
 /**
@@ -158,10 +158,17 @@ export function buildRemovedSessionsCalendar(
       options,
     );
   }
-  return calendar.toString();
+  return finished(calendar);
+}
+
+/** RFC 5545 ends every content line with CRLF, the last one too; the library leaves the last one bare. */
+function finished(calendar: ICalCalendar): string {
+  const text = calendar.toString();
+  return text.endsWith("\r\n") ? text : `${text}\r\n`;
 }
 
 function contactLine(event: EventRow): string | null {
-  const parts = [event.contactName, event.contactPhone, event.contactEmail].filter(Boolean);
+  // One-line fields: a line break typed into a name must not start a new line of the description.
+  const parts = [event.contactName, event.contactPhone, event.contactEmail].map((part) => (part ? calendarText(part, "line") : "")).filter(Boolean);
   return parts.length ? `Contact: ${parts.join(", ")}` : null;
 }
