@@ -110,7 +110,8 @@ describe("hostile course details in a real email's .ics", () => {
     }
     // when someone books
     const email = await bookingEmail(course);
-    // then one VEVENT, the session's own
+    // then the subject is one line, and the calendar has one VEVENT, the session's own
+    expect(email.parsed.subject).toMatch(/^Booking confirmed: Evil BEGIN:VEVENT UID:injected@evil\.example SUMMARY:Free money END:VEVENT \(MBT-[A-Z0-9]+\)$/);
     const [source] = calendarAttachments(email);
     const report = lintIcs(source!);
     expect(report.problems).toEqual([]);
