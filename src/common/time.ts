@@ -115,5 +115,19 @@ export function formatDate(instant: Date, zone: string): string {
   return inZone(instant, zone).toFormat("d LLL yyyy");
 }
 
+/**
+ * The days from start to end in the zone, as short as stays clear: "1 Oct 2023" for one
+ * day, "4–6 Oct 2023", "29 Sep – 2 Oct 2023", "30 Dec 2023 – 2 Jan 2024".
+ */
+export function formatDateSpan(start: Date, end: Date, zone: string): string {
+  const from = inZone(start, zone);
+  // An end at midnight closes the day before it.
+  const to = inZone(new Date(Math.max(start.getTime(), end.getTime() - 1)), zone);
+  if (from.hasSame(to, "day")) return from.toFormat("d LLL yyyy");
+  if (from.hasSame(to, "month")) return `${from.toFormat("d")}–${to.toFormat("d LLL yyyy")}`;
+  if (from.hasSame(to, "year")) return `${from.toFormat("d LLL")} – ${to.toFormat("d LLL yyyy")}`;
+  return `${from.toFormat("d LLL yyyy")} – ${to.toFormat("d LLL yyyy")}`;
+}
+
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;

@@ -53,14 +53,17 @@ export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registration
   };
 }
 
+/**
+ * A booking confirmation always carried the sessions; a schedule change only to someone
+ * holding a seat (payload.withCalendar false: on the waitlist, no calendar was attached).
+ */
 function calendarSent(db: Db, registrationId: string): boolean {
   const sent = db
-    .select({ id: emailDeliveries.id })
+    .select({ kind: emailDeliveries.kind, payload: emailDeliveries.payload })
     .from(emailDeliveries)
     .where(and(eq(emailDeliveries.registrationId, registrationId), eq(emailDeliveries.status, "SENT"), inArray(emailDeliveries.kind, ["BOOKING_CONFIRMED", "EVENT_CHANGED"])))
-    .limit(1)
-    .get();
-  return sent !== undefined;
+    .all();
+  return sent.some((row) => row.kind === "BOOKING_CONFIRMED" || row.payload.withCalendar !== false);
 }
 
 /** Same FIFO order as the waitlist itself: waitlistedAt, then id. */

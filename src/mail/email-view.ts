@@ -1,8 +1,9 @@
 import { formatMoney } from "../common/money.js";
-import { formatDate, formatDateTime, formatSessionRange } from "../common/time.js";
+import { formatDate, formatDateSpan, formatDateTime, formatSessionRange } from "../common/time.js";
 import type { Config } from "../config.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
 import type { LinkTokens } from "./link-tokens.js";
+import type { RemovedSession } from "./removed-sessions.js";
 import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
 import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
 import { accessOpensAt } from "../modules/events/event-rules.js";
@@ -52,6 +53,8 @@ export interface EmailView {
     online: boolean;
     /** "4 Oct 2023". */
     startDate: string;
+    /** The course's days: "4–6 Oct 2023", or one date for a one-day course. */
+    dates: string;
     sessions: SessionView[];
     liveHours: number | null;
     selfGuidedHours: number | null;
@@ -94,6 +97,10 @@ export interface EmailView {
   /** The attached .ics: "publish" adds or updates the sessions, "cancel" removes them; null when none. */
   calendar: "publish" | "cancel" | null;
   hasCalendar: boolean;
+  /** Live sessions this change took out of the course (EVENT_CHANGED). */
+  removedSessions: SessionView[];
+  /** Whether removed-sessions.ics is attached to take them out of the recipient's calendar. */
+  calendarRemovesSessions: boolean;
 }
 
 function text(value: unknown): string | null {
@@ -121,7 +128,7 @@ function duration(milliseconds: number): string {
 }
 
 /** `links`: the tokens minted for this send (link-tokens.ts); the payload never carries one. */
-export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null; links: LinkTokens; now: Date }): EmailView {
+export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null; links: LinkTokens; now: Date; removedSessions?: RemovedSession[]; removesSessions?: boolean }): EmailView {
   const { registration, event } = facts;
   const payload = delivery.payload;
   const zone = event?.timeZone ?? "UTC";
@@ -141,6 +148,7 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
           cancelReason: event.cancelReason,
           online: event.format === "ONLINE",
           startDate: formatDate(event.startsAt, zone),
+          dates: formatDateSpan(event.startsAt, event.endsAt, zone),
           sessions: facts.sessions.map((session) => ({
             title: session.title,
             live: session.kind === "LIVE",
@@ -202,5 +210,7 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
     adminConsoleUrl: adminConsoleLink(config),
     calendar: options.calendar,
     hasCalendar: options.calendar !== null,
+    removedSessions: (options.removedSessions ?? []).map((session) => ({ title: session.title, live: true, when: formatSessionRange(new Date(session.startsAt), new Date(session.endsAt), zone), venueName: null })),
+    calendarRemovesSessions: options.removesSessions === true,
   };
 }

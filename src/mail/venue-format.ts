@@ -37,16 +37,35 @@ export function mapLink(venue: VenueRow): string {
  */
 export function accessibilityFacts(venue: VenueRow): string[] {
   const facts: string[] = [];
-  if (venue.adaCompliant) facts.push("ADA compliant");
+  const notes = venue.accessibilityNotes;
+  // A fact the venue's own notes already state ("The Center is ADA compliant.") is said once, in the notes' words.
+  const add = (fact: string) => {
+    if (!notes || !notesState(notes, fact)) facts.push(fact);
+  };
+  if (venue.adaCompliant) add("ADA compliant");
   const known = (value: boolean | null, yes: string, no: string) => {
-    if (value === true) facts.push(yes);
-    if (value === false) facts.push(no);
+    if (value === true) add(yes);
+    if (value === false) add(no);
   };
   known(venue.wheelchairAccessible, "Wheelchair accessible", "Not wheelchair accessible");
   known(venue.stepFreeEntrance, "Step-free entrance", "No step-free entrance");
   known(venue.accessibleRestrooms, "Accessible restrooms", "No accessible restrooms");
   known(venue.accessibleParking, "Accessible parking", "No accessible parking");
   known(venue.hearingLoop, "Hearing loop available", "No hearing loop");
-  if (venue.accessibilityNotes) facts.push(venue.accessibilityNotes);
+  if (notes) facts.push(notes);
   return facts;
+}
+
+/** Whether the notes say the fact itself, as a phrase of its own and not negated ("not ADA compliant" does not state "ADA compliant"). */
+function notesState(notes: string, fact: string): boolean {
+  const phrase = fact.toLowerCase().replace(/[-\s]+/g, " ");
+  const text = notes.toLowerCase().replace(/[-\s]+/g, " ");
+  for (let at = text.indexOf(phrase); at !== -1; at = text.indexOf(phrase, at + 1)) {
+    const before = text.slice(0, at);
+    const after = text.charAt(at + phrase.length);
+    const wordStart = at === 0 || !/[\p{L}\p{N}]/u.test(text.charAt(at - 1));
+    const wordEnd = !/[\p{L}\p{N}]/u.test(after);
+    if (wordStart && wordEnd && !/\b(not|non|no|never|isn't|is not)\s*$/.test(before)) return true;
+  }
+  return false;
 }

@@ -20,6 +20,7 @@ import {
 } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
 import { subjectFor } from "../../mail/subjects.js";
 import { recordChange } from "../registrations/registration-timeline.js";
 import { activeStatuses, seatHoldingStatuses, type EventRow } from "./event-rules.js";
@@ -275,14 +276,19 @@ export function updateEvent({ db, clock }: Deps, id: string, input: EventInput):
     writeChildren(tx, id, checked);
     const scheduleVersion = existing.scheduleVersion + (scheduleChanged ? 1 : 0);
     const row = tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
-    if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false);
+    if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false, sessionsLeavingCalendars(oldSessions, checked.sessions));
     return row;
   });
 }
 
-function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasion: string, cancelled: boolean): void {
+/**
+ * The payload keeps what the email needs once the rows have changed: the sessions that left
+ * the course (to cancel them in calendars) and whether the registrant held a seat at the
+ * time (someone on the waitlist gets no calendar entries).
+ */
+function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasion: string, cancelled: boolean, removedSessions: RemovedSession[] = []): void {
   const active = tx
-    .select({ id: registrations.id, email: registrations.email, reference: registrations.reference })
+    .select({ id: registrations.id, email: registrations.email, reference: registrations.reference, status: registrations.status })
     .from(registrations)
     .where(and(eq(registrations.eventId, event.id), inArray(registrations.status, [...activeStatuses])))
     .all();
@@ -293,7 +299,13 @@ function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasio
       subject: subjectFor("EVENT_CHANGED", { eventTitle: event.title, reference: registration.reference, cancelled }),
       dedupeKey: `${registration.id}:EVENT_CHANGED:${occasion}`,
       registrationId: registration.id,
-      payload: { cancelled, reason: event.cancelReason, scheduleVersion: event.scheduleVersion },
+      payload: {
+        cancelled,
+        reason: event.cancelReason,
+        scheduleVersion: event.scheduleVersion,
+        withCalendar: (seatHoldingStatuses as readonly string[]).includes(registration.status),
+        ...(removedSessions.length ? { removedSessions } : {}),
+      },
     });
   }
 }

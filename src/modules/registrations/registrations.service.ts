@@ -4,6 +4,7 @@ import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Clock } from "../../common/clock.js";
 import { DomainError, type UserErrorShape } from "../../common/errors.js";
 import { newId, newReference, referencePrefixFor } from "../../common/ids.js";
+import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
 import { InputChecker, limits, normalizeEmail } from "../../common/validate.js";
 import { eligibilityAnswers, eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/schema.js";
@@ -360,7 +361,7 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
       }
       tx.insert(payments).values({ id: newId("payment"), registrationId: registration.id, amountMinor: input.amountMinor, currency, method, reference, receivedAt, createdAt: now }).run();
       const paid = amountPaidMinor(tx, registration.id);
-      recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAYMENT_RECORDED", note: `${input.amountMinor} ${currency} by ${method}${reference ? ` (${reference})` : ""}; paid ${paid} of ${registration.amountDueMinor}` });
+      recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAYMENT_RECORDED", note: `${formatMoney(input.amountMinor, currency)} by ${method}${reference ? ` (${reference})` : ""}; paid ${formatMoney(paid, currency)} of ${formatMoney(registration.amountDueMinor, currency)}` });
       if (registration.status === "AWAITING_PAYMENT" && paid >= registration.amountDueMinor) {
         recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAID_IN_FULL", fromStatus: "AWAITING_PAYMENT", toStatus: "CONFIRMED" });
         return enterConfirmed(tx, deps, registration, event, now);
