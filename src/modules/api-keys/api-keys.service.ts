@@ -59,7 +59,7 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
       }
       // The URL parser silently drops tabs and line breaks: refuse them instead of guessing.
       const parsed = forbiddenCharacter(origin, "single-line") ? null : parseOrigin(origin);
-      if (!parsed) check.add("INVALID", `${JSON.stringify(origin.slice(0, 100))} is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
+      if (!parsed) check.add("INVALID", `allowedOrigins[${index}] ${JSON.stringify(origin.slice(0, 100))} is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
       else origins.push(parsed);
     });
     origins = [...new Set(origins)];
