@@ -33,6 +33,14 @@ const ORGANISATIONS_DEEP = /* GraphQL */ `
   }
 `;
 
+const ORGANISATIONS_WITH_EVENTS = /* GraphQL */ `
+  query { organisations(first: 100) { edges { node { slug events(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { slug } } } } } } }
+`;
+
+const EVENTS_OF = /* GraphQL */ `
+  query ($slug: String!) { events(first: 2, filter: { organisationSlug: $slug }) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { slug } } } }
+`;
+
 type Page = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { name: string } }[] };
 
 describe("the venues and organisations lists", () => {
@@ -192,6 +200,33 @@ describe("the venues and organisations lists", () => {
     expect(data.node).toEqual({ name: "Bulk Venue 3" });
     expect(server.statements.length).toBe(listOnly);
     expect(withNode).toBe(listOnly - 1); // the same list without totalCount, and no statement for node(id)
+  });
+
+  it("lists each organisation's first events in a fixed number of statements, the same page as the events list gives", async () => {
+    // given
+    const caller = { token: server.adminKey };
+    server.statements.length = 0;
+    const before = await server.gql(ORGANISATIONS_WITH_EVENTS, {}, caller);
+    const statementsBefore = server.statements.length;
+    for (let i = 0; i < 8; i++) {
+      const id = await organisation(`bulk-org-${i}`, `Bulk Org ${i}`);
+      await event({ partners: [id, organisationIds["zeta-clinic"]!], publish: i % 2 === 0 });
+    }
+
+    // when
+    server.statements.length = 0;
+    const after = await server.gql(ORGANISATIONS_WITH_EVENTS, {}, caller);
+    const statementsAfter = server.statements.length;
+    const listing = [...server.statements];
+    const expected: Record<string, unknown> = {};
+    for (const edge of after.data.organisations.edges) expected[edge.node.slug] = (await server.gql(EVENTS_OF, { slug: edge.node.slug }, caller)).data.events;
+
+    // then
+    expect(after.errors).toBeUndefined();
+    expect(after.data.organisations.edges.length).toBe(before.data.organisations.edges.length + 8);
+    expect(statementsAfter, listing.join("\n")).toBe(statementsBefore);
+    expect(Object.fromEntries(after.data.organisations.edges.map((edge: { node: { slug: string; events: unknown } }) => [edge.node.slug, edge.node.events]))).toEqual(expected);
+    expect((expected["zeta-clinic"] as { totalCount: number }).totalCount).toBe(10);
   });
 
   it("counts each list's page size in the query cost, like every other connection", async () => {

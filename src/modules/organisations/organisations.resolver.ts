@@ -7,7 +7,7 @@ import { organisations } from "../../db/schema.js";
 import { listEvents } from "../events/events.service.js";
 import { EventConnection } from "../events/events.type.js";
 import { OrganisationInput } from "./organisations.inputs.js";
-import { createOrganisation, listOrganisations, updateOrganisation } from "./organisations.service.js";
+import { createOrganisation, firstPageOfOrganisationEvents, listOrganisations, updateOrganisation } from "./organisations.service.js";
 import { Organisation, OrganisationConnection, type OrganisationRow } from "./organisations.type.js";
 
 @ObjectType()
@@ -44,7 +44,10 @@ export class OrganisationResolver {
     @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    return listEvents(ctx.deps.db, { filter: { organisationSlug: organisation.slug }, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
+    const includeDrafts = ctx.viewer.role === "ADMIN";
+    // A first page is batched across organisations (a list of them asks for many); later pages are one list each.
+    if (after != null) return listEvents(ctx.deps.db, { filter: { organisationSlug: organisation.slug }, first, after, includeDrafts });
+    return firstPageOfOrganisationEvents(ctx.loaders, { organisationId: organisation.id, includeDrafts }, first);
   }
 
   @Mutation(() => OrganisationPayload, { description: "Admin." })

@@ -4,6 +4,9 @@ import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits, slugPattern } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
+import type { Loaders } from "../../context.js";
+import type { EventRow } from "../events/event-rules.js";
+import type { OrganisationEventsKey } from "./organisations.loaders.js";
 import { eventPartners, events, organisations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import type { OrganisationInput } from "./organisations.inputs.js";
@@ -69,4 +72,12 @@ function partnerInPublicEvent(db: Db): SQL {
       .innerJoin(events, eq(events.id, eventPartners.eventId))
       .where(and(eq(eventPartners.organisationId, organisations.id), ne(events.status, "DRAFT"))),
   );
+}
+
+/** The first page of an organisation's events, through the request's loaders: one statement for every organisation asked about. */
+export async function firstPageOfOrganisationEvents(loaders: Loaders, key: OrganisationEventsKey, first: number | null | undefined): Promise<Connection<EventRow>> {
+  const size = pageSize(first);
+  const ids = await loaders.organisationEventPageIds.load({ ...key, size });
+  const rows = (await loaders.eventById.loadMany(ids)).filter((row): row is EventRow => row !== null && !(row instanceof Error));
+  return toConnection("events", rows, size, null, (row) => [row.startsAt.getTime(), row.id], () => loaders.organisationEventCount.load(key));
 }
