@@ -73,8 +73,8 @@ const MULTI_LINE = new Set([
 /** Secrets that are looked up by hash and never stored: any value that is not a live token is INVALID. */
 const LOOKED_UP_TOKENS = new Set(["signInWithLink token", "confirmNewsletterSubscription token", "unsubscribeFromNewsletter token"]);
 
-const ONE_LINE_PROBES = { "CR LF": "Ada\r\nLovelace", LF: "Ada\nX-Injected: yes", NUL: "Ada\u0000", "U+202E": "Ada\u202Egnp.exe", "U+2066": "\u2066Ada", TAB: "Ada\tLovelace" };
-const MULTI_LINE_PROBES = { NUL: "Line one\u0000", "U+202E": "Paid \u202E0001$", BEL: "Line\u0007", "lone CR": "Line one\rLine two", "U+2028": "Line one\u2028Line two" };
+const ONE_LINE_PROBES = { "CR LF": "Ada\r\nLovelace", LF: "Ada\nX-Injected: yes", NUL: "Ada\u0000", "U+202E": "Ada\u202Egnp.exe", "U+2066": "\u2066Ada", TAB: "Ada\tLovelace", "lone surrogate": "Ada\uD800" };
+const MULTI_LINE_PROBES = { NUL: "Line one\u0000", "U+202E": "Paid \u202E0001$", BEL: "Line\u0007", "lone CR": "Line one\rLine two", "U+2028": "Line one\u2028Line two", "lone surrogate": "\uDC00Line" };
 const MULTI_LINE_TEXT = "Line one\r\nLine two\n\tindented";
 
 /** 100 user-perceived characters of four kinds: a plain emoji, a ZWJ sequence, a flag and a decomposed é. */
