@@ -21,21 +21,43 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-export type SortKey = [number, string];
+/*
+ * Every list that hands out cursors, with the type of the first part of its sort key.
+ * A cursor names its list, so one list refuses another's cursor instead of reading its
+ * key as if it were its own (a venue's name is not a start time).
+ */
+const cursorLists = {
+  events: "number",
+  registrations: "number",
+  emailDeliveries: "number",
+  newsletterSubscribers: "number",
+  venues: "string",
+  organisations: "string",
+} as const;
 
-export function encodeCursor(key: SortKey): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
+export type CursorList = keyof typeof cursorLists;
+/** (sort value, id): a start time or creation time in ms, or a name; the id breaks ties. */
+export type SortKey<L extends CursorList = CursorList> = [(typeof cursorLists)[L] extends "number" ? number : string, string];
+
+export function encodeCursor<L extends CursorList>(list: L, key: SortKey<L>): string {
+  return Buffer.from(JSON.stringify([list, ...key])).toString("base64url");
 }
 
-export function decodeCursor(cursor: string | null | undefined): SortKey | null {
+export function decodeCursor<L extends CursorList>(list: L, cursor: string | null | undefined): SortKey<L> | null {
   if (cursor === null || cursor === undefined) return null;
+  let decoded: unknown;
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(key) && key.length === 2 && Number.isSafeInteger(key[0]) && typeof key[1] === "string") return key as SortKey;
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
     // reported below
   }
-  throw badUserInput("`after` is not a cursor returned by this API");
+  if (Array.isArray(decoded) && decoded.length === 3 && Object.hasOwn(cursorLists, decoded[0]) && typeof decoded[2] === "string") {
+    const [from, value, id] = decoded as [CursorList, unknown, string];
+    if (from !== list) throw badUserInput(`\`after\` is a cursor of the ${from} list; this is the ${list} list`);
+    const valid = cursorLists[list] === "number" ? Number.isSafeInteger(value) : typeof value === "string";
+    if (valid) return [value, id] as SortKey<L>;
+  }
+  throw badUserInput(`\`after\` is not a cursor returned by this API for the ${list} list`);
 }
 
 export function pageSize(first: number | null | undefined): number {
@@ -54,9 +76,16 @@ export interface Connection<T> {
 }
 
 /** Builds a connection from rows fetched with `limit + 1` to learn whether more exist. */
-export function toConnection<T>(rows: T[], size: number, after: SortKey | null, keyOf: (row: T) => SortKey, totalCount: () => Promise<number> | number): Connection<T> {
+export function toConnection<T, L extends CursorList>(
+  list: L,
+  rows: T[],
+  size: number,
+  after: SortKey<L> | null,
+  keyOf: (row: T) => SortKey<L>,
+  totalCount: () => Promise<number> | number,
+): Connection<T> {
   const page = rows.slice(0, size);
-  const edges = page.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  const edges = page.map((node) => ({ cursor: encodeCursor(list, keyOf(node)), node }));
   return {
     edges,
     pageInfo: {

@@ -1,6 +1,7 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from "graphql";
 import { DateResolver, DateTimeResolver, EmailAddressResolver, TimeZoneResolver } from "graphql-scalars";
 import { instantToLocalDate, isValidTimeZone, parseLocalDateTime } from "./time.js";
+import { forbiddenCharacter } from "./validate.js";
 
 /*
  * Scalars from graphql-scalars where their meaning matches the contract; LocalDateTime
@@ -63,6 +64,11 @@ export const MAX_URL_LENGTH = 2048;
 function validateUrl(value: unknown): string {
   if (typeof value !== "string") throw new GraphQLError("URL must be a string");
   if (value.length > MAX_URL_LENGTH) throw new GraphQLError(`URL must be at most ${MAX_URL_LENGTH} characters`);
+  // The URL parser silently drops tabs and line breaks, but the value is stored as given and
+  // ends up in emails and calendar files: spaces must be %20, controls are refused.
+  if (/[\s\u0000-\u001F\u007F-\u009F]/u.test(value) || forbiddenCharacter(value, "single-line")) {
+    throw new GraphQLError("URL may not contain spaces, line breaks or control characters (encode a space as %20)");
+  }
   let url: URL;
   try {
     url = new URL(value);

@@ -41,6 +41,13 @@ const SET_EVENT_PARTNERS = /* GraphQL */ `
   mutation SetEventPartners($eventId: ID!, $partners: [EventPartnerInput!]!) { setEventPartners(eventId: $eventId, partners: $partners) { userErrors { code } } }
 `;
 
+const CATALOGUE = /* GraphQL */ `
+  query Catalogue {
+    venues(first: 10) { totalCount edges { node { id name address { line1 line2 city region postalCode country } timeZone latitude longitude mapUrl accessibility { adaCompliant wheelchairAccessible stepFreeEntrance accessibleRestrooms accessibleParking hearingLoop notes infoUrl } } } }
+    organisations(first: 10) { totalCount edges { node { id slug name website email phone } } }
+  }
+`;
+
 const CANCEL_EVENT = /* GraphQL */ `mutation CancelEvent($id: ID!) { cancelEvent(id: $id, reason: "Low numbers") { userErrors { code } } }`;
 
 describe("public reads: event, node, viewer, organisation", () => {
@@ -148,6 +155,19 @@ describe("public reads: event, node, viewer, organisation", () => {
         completeBy: "2023-10-04T15:30:00.000Z",
         accessLeadDays: null,
       },
+    });
+  });
+
+  it("lists the venue and the organisations of the published event to an anonymous caller, with every field, by name", async () => {
+    // when
+    const { data, errors } = await server.gql(CATALOGUE);
+
+    // then
+    expect(errors).toBeUndefined();
+    expect(data.venues).toEqual({ totalCount: 1, edges: [{ node: { id: venueId, ...fullVenueInput() } }] });
+    expect(data.organisations).toEqual({
+      totalCount: 3,
+      edges: ["anna-freud-centre", "lifespan-learning-institute", "mentalizing-initiative-la"].map((slug) => ({ node: orgs[slug] })),
     });
   });
 

@@ -240,6 +240,26 @@ describe("the access table", () => {
       expected: everyone("host-h"),
     },
     {
+      field: "venues",
+      name: "venues: a draft's venue only for admins",
+      query: `{ venues(first: 100) { edges { node { id } } } }`,
+      summarise: (d) => {
+        const ids = d.venues.edges.map((edge: { node: { id: string } }) => edge.node.id);
+        return `${ids.includes(e1.venueId) && ids.includes(e2.venueId) ? "published" : "missing"}${ids.includes(draft.venueId) ? "+draft" : ""}`;
+      },
+      expected: everyone("published", { admin: "published+draft" }),
+    },
+    {
+      field: "organisations",
+      name: "organisations: those in no published event only for admins",
+      query: `{ organisations(first: 100) { edges { node { slug } } } }`,
+      summarise: (d) => {
+        const slugs = d.organisations.edges.map((edge: { node: { slug: string } }) => edge.node.slug);
+        return `${slugs.includes("host-h") && slugs.includes("sponsor-s") ? "published" : "missing"}${slugs.includes("partner-p") ? "+unlisted" : ""}`;
+      },
+      expected: everyone("published", { admin: "published+unlisted" }),
+    },
+    {
       field: "registration",
       name: "registration(id) of B",
       query: `query ($id: ID) { registration(id: $id) { attendee { email lastName } } }`,

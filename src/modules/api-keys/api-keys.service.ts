@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
-import { InputChecker, limits } from "../../common/validate.js";
+import { forbiddenCharacter, InputChecker, limits } from "../../common/validate.js";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Db } from "../../db/client.js";
 import { apiKeys, organisations } from "../../db/schema.js";
@@ -57,8 +57,9 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
         check.add("TOO_LONG", `An origin must be at most ${MAX_ORIGIN_LENGTH} characters.`, ["input", "allowedOrigins", String(index)]);
         return;
       }
-      const parsed = parseOrigin(origin);
-      if (!parsed) check.add("INVALID", `"${origin.slice(0, 100)}" is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
+      // The URL parser silently drops tabs and line breaks: refuse them instead of guessing.
+      const parsed = forbiddenCharacter(origin, "single-line") ? null : parseOrigin(origin);
+      if (!parsed) check.add("INVALID", `allowedOrigins[${index}] ${JSON.stringify(origin.slice(0, 100))} is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
       else origins.push(parsed);
     });
     origins = [...new Set(origins)];

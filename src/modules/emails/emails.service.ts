@@ -17,7 +17,7 @@ export interface ListEmailDeliveriesOptions {
 /** The outbox, newest first, keyset-paginated on (createdAt, id). */
 export function listEmailDeliveries(db: Db, options: ListEmailDeliveriesOptions): Connection<EmailDeliveryRow> {
   const size = pageSize(options.first);
-  const after = decodeCursor(options.after);
+  const after = decodeCursor("emailDeliveries", options.after);
   const conditions: SQL[] = [];
   if (options.status?.length) conditions.push(inArray(emailDeliveries.status, options.status));
   if (options.registrationId) conditions.push(eq(emailDeliveries.registrationId, options.registrationId));
@@ -26,7 +26,7 @@ export function listEmailDeliveries(db: Db, options: ListEmailDeliveriesOptions)
     ? or(lt(emailDeliveries.createdAt, new Date(after[0])), and(eq(emailDeliveries.createdAt, new Date(after[0])), lt(emailDeliveries.id, after[1])))
     : undefined;
   const rows = db.select().from(emailDeliveries).where(and(where, afterKey)).orderBy(desc(emailDeliveries.createdAt), desc(emailDeliveries.id)).limit(size + 1).all();
-  return toConnection(rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(emailDeliveries).where(where).get()!.n);
+  return toConnection("emailDeliveries", rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(emailDeliveries).where(where).get()!.n);
 }
 
 /** Queues a fresh copy of a delivery (a new Message-ID, attempts from zero); null when unknown. */

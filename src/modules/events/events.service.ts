@@ -4,7 +4,7 @@ import { badUserInput, DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { isKnownCurrency } from "../../common/money.js";
 import { localToInstant } from "../../common/time.js";
-import { InputChecker, limits, slugPattern } from "../../common/validate.js";
+import { characterCount, InputChecker, limits, slugPattern } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
 import {
   eligibilityAnswers,
@@ -38,7 +38,7 @@ export interface ListEventsOptions {
 /** Events in start order, keyset-paginated on (startsAt, id). */
 export function listEvents(db: Db, options: ListEventsOptions): Connection<EventRow> {
   const size = pageSize(options.first);
-  const after = decodeCursor(options.after);
+  const after = decodeCursor("events", options.after);
   const filter = options.filter ?? {};
   const conditions: SQL[] = [];
   const allowed = options.includeDrafts ? null : new Set<string>(visibleToPublic);
@@ -60,7 +60,7 @@ export function listEvents(db: Db, options: ListEventsOptions): Connection<Event
   const search = filter.search?.trim();
   if (search) {
     // A query has no userErrors: bad filter input is a GraphQL BAD_USER_INPUT error, not a masked DomainError.
-    if (search.length > limits.shortText) throw badUserInput(`filter.search must be at most ${limits.shortText} characters`);
+    if (characterCount(search) > limits.shortText) throw badUserInput(`filter.search must be at most ${limits.shortText} characters`);
     const pattern = `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     conditions.push(sql`(${events.title} LIKE ${pattern} ESCAPE '\\' OR ${events.summary} LIKE ${pattern} ESCAPE '\\' OR ${events.audience} LIKE ${pattern} ESCAPE '\\')`);
   }
@@ -73,7 +73,7 @@ export function listEvents(db: Db, options: ListEventsOptions): Connection<Event
     .orderBy(asc(events.startsAt), asc(events.id))
     .limit(size + 1)
     .all();
-  return toConnection(rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => db.select({ n: count() }).from(events).where(where).get()!.n);
+  return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => db.select({ n: count() }).from(events).where(where).get()!.n);
 }
 
 export function findEventBySlug(db: Db, slug: string): EventRow | undefined {
@@ -107,8 +107,8 @@ function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
   if (input.venueId && !knownVenues.has(input.venueId)) check.add("NOT_FOUND", "No venue has this id.", at("venueId"));
 
   const priceMinor = check.integer(at("priceMinor"), input.priceMinor, { min: 0, max: 100_000_000 });
-  const currency = input.currency?.trim().toUpperCase() || null;
-  if (currency && !isKnownCurrency(currency)) check.add("INVALID", `"${input.currency}" is not an ISO 4217 currency code.`, at("currency"));
+  const currency = check.text(at("currency"), input.currency, 3)?.toUpperCase() ?? null;
+  if (currency && currency.length <= 3 && !isKnownCurrency(currency)) check.add("INVALID", `"${input.currency}" is not an ISO 4217 currency code.`, at("currency"));
   if (priceMinor !== null && priceMinor > 0 && !currency) check.add("REQUIRED", "A price needs a currency.", at("currency"));
 
   const opensAt = input.registrationOpensAt ?? null;
@@ -149,7 +149,7 @@ function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
   const prerequisite = input.prerequisite
     ? {
         title: check.requiredText(at("prerequisite", "title"), input.prerequisite.title, limits.shortText),
-        description: check.text(at("prerequisite", "description"), input.prerequisite.description, limits.longText),
+        description: check.multilineText(at("prerequisite", "description"), input.prerequisite.description, limits.longText),
         durationHours: check.number(at("prerequisite", "durationHours"), input.prerequisite.durationHours, { min: 0, max: 10_000 }),
         url: input.prerequisite.url ?? null,
         accessLeadDays: check.integer(at("prerequisite", "accessLeadDays"), input.prerequisite.accessLeadDays, { min: 0, max: 365 }),
@@ -159,9 +159,9 @@ function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
   const values = {
     slug,
     title: check.requiredText(at("title"), input.title, limits.title),
-    summary: check.text(at("summary"), input.summary, limits.summary),
-    description: check.text(at("description"), input.description, limits.description),
-    audience: check.text(at("audience"), input.audience, limits.longText),
+    summary: check.multilineText(at("summary"), input.summary, limits.summary),
+    description: check.multilineText(at("description"), input.description, limits.description),
+    audience: check.multilineText(at("audience"), input.audience, limits.longText),
     format: input.format,
     timeZone: input.timeZone,
     venueId: input.venueId ?? null,
@@ -324,7 +324,7 @@ export function publishEvent({ db, clock }: Deps, id: string): EventRow {
  */
 export function cancelEvent({ db, clock }: Deps, id: string, reason: string | null | undefined, actor: string): EventRow {
   const check = new InputChecker();
-  const cleanReason = check.text(["reason"], reason, limits.note);
+  const cleanReason = check.multilineText(["reason"], reason, limits.note);
   check.throwIfAny();
   const existing = db.select().from(events).where(eq(events.id, id)).get();
   if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);

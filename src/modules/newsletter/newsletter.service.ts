@@ -103,11 +103,11 @@ export function unsubscribe(db: Db, clock: Clock, token: string): boolean {
 /** Confirmed subscribers in sign-up order, for export. */
 export function listConfirmedSubscribers(db: Db, first: number | null | undefined, after: string | null | undefined) {
   const size = pageSize(first);
-  const cursor = decodeCursor(after);
+  const cursor = decodeCursor("newsletterSubscribers", after);
   const confirmed = eq(newsletterSubscriptions.status, "CONFIRMED");
   const afterKey = cursor
     ? or(gt(newsletterSubscriptions.createdAt, new Date(cursor[0])), and(eq(newsletterSubscriptions.createdAt, new Date(cursor[0])), gt(newsletterSubscriptions.id, cursor[1])))
     : undefined;
   const rows = db.select().from(newsletterSubscriptions).where(and(confirmed, afterKey)).orderBy(asc(newsletterSubscriptions.createdAt), asc(newsletterSubscriptions.id)).limit(size + 1).all();
-  return toConnection(rows, size, cursor, (row) => [row.createdAt.getTime(), row.id], () => db.$count(newsletterSubscriptions, confirmed));
+  return toConnection("newsletterSubscribers", rows, size, cursor, (row) => [row.createdAt.getTime(), row.id], () => db.$count(newsletterSubscriptions, confirmed));
 }

@@ -7,8 +7,8 @@ import { organisations } from "../../db/schema.js";
 import { listEvents } from "../events/events.service.js";
 import { EventConnection } from "../events/events.type.js";
 import { OrganisationInput } from "./organisations.inputs.js";
-import { createOrganisation, updateOrganisation } from "./organisations.service.js";
-import { Organisation, type OrganisationRow } from "./organisations.type.js";
+import { createOrganisation, firstPageOfOrganisationEvents, listOrganisations, updateOrganisation } from "./organisations.service.js";
+import { Organisation, OrganisationConnection, type OrganisationRow } from "./organisations.type.js";
 
 @ObjectType()
 export class OrganisationPayload {
@@ -21,6 +21,17 @@ export class OrganisationPayload {
 
 @Resolver(() => Organisation)
 export class OrganisationResolver {
+  @Query(() => OrganisationConnection, { description: "Organisations that take part in published events (admins: all), by name." })
+  organisations(
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "Page size, at most 100." }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+  ) {
+    const connection = listOrganisations(ctx.deps.db, { first, after, includeUnpublished: ctx.viewer.role === "ADMIN" });
+    for (const edge of connection.edges) ctx.loaders.organisationById.prime(edge.node.id, edge.node);
+    return connection;
+  }
+
   @Query(() => Organisation, { nullable: true })
   organisation(@Ctx() ctx: Context, @Arg("slug", () => String) slug: string): OrganisationRow | null {
     return ctx.deps.db.select().from(organisations).where(eq(organisations.slug, slug)).get() ?? null;
@@ -33,7 +44,10 @@ export class OrganisationResolver {
     @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    return listEvents(ctx.deps.db, { filter: { organisationSlug: organisation.slug }, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
+    const includeDrafts = ctx.viewer.role === "ADMIN";
+    // A first page is batched across organisations (a list of them asks for many); later pages are one list each.
+    if (after != null) return listEvents(ctx.deps.db, { filter: { organisationSlug: organisation.slug }, first, after, includeDrafts });
+    return firstPageOfOrganisationEvents(ctx.loaders, { organisationId: organisation.id, includeDrafts }, first);
   }
 
   @Mutation(() => OrganisationPayload, { description: "Admin." })

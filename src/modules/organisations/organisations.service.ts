@@ -1,8 +1,13 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, asc, count, eq, exists, gt, ne, or, sql, type SQL } from "drizzle-orm";
+import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits, slugPattern } from "../../common/validate.js";
-import { organisations } from "../../db/schema.js";
+import type { Db } from "../../db/client.js";
+import type { Loaders } from "../../context.js";
+import type { EventRow } from "../events/event-rules.js";
+import type { OrganisationEventsKey } from "./organisations.loaders.js";
+import { eventPartners, events, organisations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import type { OrganisationInput } from "./organisations.inputs.js";
 import type { OrganisationRow } from "./organisations.type.js";
@@ -39,4 +44,40 @@ export function updateOrganisation(deps: Deps, id: string, input: OrganisationIn
   if (!exists) throw new DomainError("NOT_FOUND", "No organisation has this id.", ["id"]);
   const values = checkOrganisation(deps, input, id);
   return deps.db.update(organisations).set({ ...values, updatedAt: deps.clock.now() }).where(eq(organisations.id, id)).returning().get()!;
+}
+
+export interface ListOrganisationsOptions {
+  first?: number | null;
+  after?: string | null;
+  /** Admins see every organisation; others only those taking part in an event that is not a draft. */
+  includeUnpublished: boolean;
+}
+
+/** Organisations by name (case-insensitive), keyset-paginated on (lower(name), id). */
+export function listOrganisations(db: Db, options: ListOrganisationsOptions): Connection<OrganisationRow> {
+  const size = pageSize(options.first);
+  const after = decodeCursor("organisations", options.after);
+  const sortName = sql<string>`lower(${organisations.name})`;
+  const where = options.includeUnpublished ? undefined : partnerInPublicEvent(db);
+  const afterKey = after ? or(gt(sortName, sql`lower(${after[0]})`), and(eq(sortName, sql`lower(${after[0]})`), gt(organisations.id, after[1]))) : undefined;
+  const rows = db.select().from(organisations).where(and(where, afterKey)).orderBy(asc(sortName), asc(organisations.id)).limit(size + 1).all();
+  return toConnection("organisations", rows, size, after, (row) => [row.name, row.id], () => db.select({ n: count() }).from(organisations).where(where).get()!.n);
+}
+
+function partnerInPublicEvent(db: Db): SQL {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(eventPartners)
+      .innerJoin(events, eq(events.id, eventPartners.eventId))
+      .where(and(eq(eventPartners.organisationId, organisations.id), ne(events.status, "DRAFT"))),
+  );
+}
+
+/** The first page of an organisation's events, through the request's loaders: one statement for every organisation asked about. */
+export async function firstPageOfOrganisationEvents(loaders: Loaders, key: OrganisationEventsKey, first: number | null | undefined): Promise<Connection<EventRow>> {
+  const size = pageSize(first);
+  const ids = await loaders.organisationEventPageIds.load({ ...key, size });
+  const rows = (await loaders.eventById.loadMany(ids)).filter((row): row is EventRow => row !== null && !(row instanceof Error));
+  return toConnection("events", rows, size, null, (row) => [row.startsAt.getTime(), row.id], () => loaders.organisationEventCount.load(key));
 }

@@ -1,4 +1,5 @@
-import { Field, ObjectType } from "type-graphql";
+import { Field, Int, ObjectType } from "type-graphql";
+import { PageInfo } from "../../common/connection.js";
 import type { organisations } from "../../db/schema.js";
 import { EmailAddressScalar, URLScalar } from "../../common/scalars.js";
 import { Node } from "../node/node.type.js";
@@ -21,4 +22,25 @@ export class Organisation extends Node {
 
   @Field(() => String, { nullable: true })
   phone!: string | null;
+}
+
+@ObjectType()
+export class OrganisationEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Organisation)
+  node!: Organisation;
+}
+
+@ObjectType()
+export class OrganisationConnection {
+  @Field(() => [OrganisationEdge])
+  edges!: OrganisationEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
 }

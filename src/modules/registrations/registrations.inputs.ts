@@ -49,8 +49,8 @@ export class RegisterInput {
   @Field(() => AttendeeInput)
   attendee!: AttendeeInput;
 
-  @Field(() => [EligibilityAnswerInput])
-  eligibilityAnswers!: EligibilityAnswerInput[];
+  @Field(() => [EligibilityAnswerInput], { nullable: true, defaultValue: [], description: "One answer per criterion of the event; may be left out when the event has none." })
+  eligibilityAnswers?: EligibilityAnswerInput[] | null;
 
   @Field(() => String, { nullable: true })
   accessibilityNeeds?: string | null;

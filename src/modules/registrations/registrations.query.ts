@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, inArray, or, sql, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { badUserInput } from "../../common/errors.js";
-import { limits } from "../../common/validate.js";
+import { characterCount, limits } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
 import { registrations } from "../../db/schema.js";
 import type { RegistrationRow } from "./registration-access.js";
@@ -19,13 +19,13 @@ export interface ListRegistrationsOptions {
 /** Registrations in the order they arrived, keyset-paginated on (createdAt, id). */
 export function listRegistrations(db: Db, options: ListRegistrationsOptions): Connection<RegistrationRow> {
   const size = pageSize(options.first);
-  const after = decodeCursor(options.after);
+  const after = decodeCursor("registrations", options.after);
   const conditions: (SQL | undefined)[] = [options.scope];
   if (options.eventId) conditions.push(eq(registrations.eventId, options.eventId));
   if (options.status?.length) conditions.push(inArray(registrations.status, options.status));
   const search = options.search?.trim();
   if (search) {
-    if (search.length > limits.shortText) throw badUserInput(`search must be at most ${limits.shortText} characters`);
+    if (characterCount(search) > limits.shortText) throw badUserInput(`search must be at most ${limits.shortText} characters`);
     const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     conditions.push(
       sql`(lower(${registrations.firstName} || ' ' || ${registrations.lastName}) LIKE ${pattern} ESCAPE '\\'
@@ -38,7 +38,7 @@ export function listRegistrations(db: Db, options: ListRegistrationsOptions): Co
     ? or(gt(registrations.createdAt, new Date(after[0])), and(eq(registrations.createdAt, new Date(after[0])), gt(registrations.id, after[1])))
     : undefined;
   const rows = db.select().from(registrations).where(and(where, afterKey)).orderBy(asc(registrations.createdAt), asc(registrations.id)).limit(size + 1).all();
-  return toConnection(rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(registrations).where(where).get()!.n);
+  return toConnection("registrations", rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(registrations).where(where).get()!.n);
 }
 
 export function findRegistrationByReference(db: Db, reference: string): RegistrationRow | undefined {

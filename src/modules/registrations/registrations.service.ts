@@ -6,7 +6,7 @@ import { DomainError, type UserErrorShape } from "../../common/errors.js";
 import { newId, newReference, referencePrefixFor } from "../../common/ids.js";
 import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
-import { InputChecker, limits, normalizeEmail } from "../../common/validate.js";
+import { forbiddenCharacter, InputChecker, limits, normalizeEmail } from "../../common/validate.js";
 import { eligibilityAnswers, eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
@@ -50,6 +50,8 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
   if (clientKey !== null && (clientKey.length === 0 || clientKey.length > limits.idempotencyKey)) {
     throw new DomainError(clientKey.length === 0 ? "INVALID" : "TOO_LONG", `idempotencyKey must be 1 to ${limits.idempotencyKey} characters.`, ["input", "idempotencyKey"]);
   }
+  const keyProblem = clientKey === null ? null : forbiddenCharacter(clientKey, "single-line");
+  if (keyProblem) throw new DomainError("INVALID", `idempotencyKey must be a single line of visible text; it contains ${keyProblem}.`, ["input", "idempotencyKey"]);
   // Keys are per caller: a partner's key cannot replay (and reveal) another caller's result.
   const idempotencyKey = clientKey === null ? null : `${source?.apiKeyId ?? "public"}:${clientKey}`;
   const requestHash = idempotencyKey === null ? null : hashRequest(input, source);
@@ -151,7 +153,7 @@ function canonicalJson(value: unknown): string {
 
 function hashRequest(input: RegisterInput, source: RegistrationSource | null): string {
   const { idempotencyKey: _key, ...rest } = input;
-  const request = { ...rest, joinWaitlist: rest.joinWaitlist ?? true, subscribeToNewsletter: rest.subscribeToNewsletter ?? false, source: source?.organisationId };
+  const request = { ...rest, eligibilityAnswers: rest.eligibilityAnswers ?? [], joinWaitlist: rest.joinWaitlist ?? true, subscribeToNewsletter: rest.subscribeToNewsletter ?? false, source: source?.organisationId };
   return createHash("sha256").update(canonicalJson(request)).digest("hex");
 }
 
@@ -193,17 +195,19 @@ function checkRegistration({ db }: Deps, event: EventRow, input: RegisterInput) 
     jobTitle: check.text(at("attendee", "jobTitle"), attendee.jobTitle, limits.title),
   };
   if (attendee.profession !== "OTHER") values.professionOther = null;
-  const accessibilityNeeds = check.text(at("accessibilityNeeds"), input.accessibilityNeeds, limits.note);
+  const accessibilityNeeds = check.multilineText(at("accessibilityNeeds"), input.accessibilityNeeds, limits.note);
 
   const criteria = db.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, event.id)).orderBy(asc(eligibilityCriteria.position)).all();
   const byId = new Map(criteria.map((criterion) => [criterion.id, criterion]));
   const answered = new Map<string, { met: boolean; details: string | null }>();
-  if (input.eligibilityAnswers.length > criteria.length + 10) check.add("INVALID", "Too many eligibility answers.", at("eligibilityAnswers"));
-  input.eligibilityAnswers.slice(0, criteria.length + 10).forEach((answer, index) => {
+  // May be left out (or null) when the event has no criteria; a required criterion left unanswered is NOT_ELIGIBLE below.
+  const answers = input.eligibilityAnswers ?? [];
+  if (answers.length > criteria.length + 10) check.add("INVALID", "Too many eligibility answers.", at("eligibilityAnswers"));
+  answers.slice(0, criteria.length + 10).forEach((answer, index) => {
     const criterion = byId.get(answer.criterionId);
     if (!criterion) return check.add("INVALID", "This criterion does not belong to the event.", at("eligibilityAnswers", index, "criterionId"));
     if (answered.has(criterion.id)) return check.add("INVALID", "Each criterion may be answered once.", at("eligibilityAnswers", index, "criterionId"));
-    const details = check.text(at("eligibilityAnswers", index, "details"), answer.details, limits.note);
+    const details = check.multilineText(at("eligibilityAnswers", index, "details"), answer.details, limits.note);
     answered.set(criterion.id, { met: answer.met, details });
     if (criterion.required && !answer.met) {
       check.add("NOT_ELIGIBLE", `Criterion ${criterion.position} is required: ${criterion.text}`, at("eligibilityAnswers", index, "met"));
@@ -311,7 +315,7 @@ function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now: Date)
 
 export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, actor: string): RegistrationRow {
   const check = new InputChecker();
-  const note = check.text(["input", "note"], input.note, limits.note);
+  const note = check.multilineText(["input", "note"], input.note, limits.note);
   check.throwIfAny();
   return deps.db.transaction(
     (tx) => {
@@ -344,7 +348,7 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
   const method = check.requiredText(["input", "method"], input.method, 50);
   const reference = check.text(["input", "reference"], input.reference, limits.name);
   if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) check.add("INVALID", "amountMinor must be a positive whole number of minor units.", ["input", "amountMinor"]);
-  const currency = input.currency.trim().toUpperCase();
+  const currency = check.requiredText(["input", "currency"], input.currency, 3).toUpperCase();
   const now = deps.clock.now();
   const receivedAt = input.receivedAt ?? now;
   if (receivedAt.getTime() > now.getTime() + 5 * 60_000) check.add("INVALID", "receivedAt cannot be in the future.", ["input", "receivedAt"]);
@@ -377,7 +381,7 @@ const cancellable: Status[] = ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED"
 /** Cancels, revokes prerequisite access, and offers the freed seat to the waitlist. */
 export function cancelRegistration(deps: Deps, registrationId: string, reason: string | null | undefined, actor: string, action = "CANCELLED"): RegistrationRow {
   const check = new InputChecker();
-  const cleanReason = check.text(["input", "reason"], reason, limits.note);
+  const cleanReason = check.multilineText(["input", "reason"], reason, limits.note);
   check.throwIfAny();
   return deps.db.transaction((tx) => cancelInTransaction(tx, deps, registrationId, cleanReason, actor, action), { behavior: "immediate" });
 }
@@ -454,7 +458,7 @@ export function markPrerequisiteCompleted(deps: Deps, registrationId: string, co
  */
 export function requestEarlyAccess(deps: Deps, registrationId: string, reason: string, actor: string): RegistrationRow {
   const check = new InputChecker();
-  const cleanReason = check.requiredText(["input", "reason"], reason, limits.note);
+  const cleanReason = check.requiredMultilineText(["input", "reason"], reason, limits.note);
   check.throwIfAny();
   return deps.db.transaction(
     (tx) => {

@@ -1,8 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, asc, count, eq, exists, gt, ne, or, sql, type SQL } from "drizzle-orm";
+import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits } from "../../common/validate.js";
-import { venues } from "../../db/schema.js";
+import type { Db } from "../../db/client.js";
+import { events, sessions, venues } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import type { VenueInput } from "./venues.inputs.js";
 import type { VenueRow } from "./venues.type.js";
@@ -28,7 +30,7 @@ function checkVenue(input: VenueInput) {
     accessibleRestrooms: input.accessibility.accessibleRestrooms ?? null,
     accessibleParking: input.accessibility.accessibleParking ?? null,
     hearingLoop: input.accessibility.hearingLoop ?? null,
-    accessibilityNotes: check.text(at("accessibility", "notes"), input.accessibility.notes, limits.longText),
+    accessibilityNotes: check.multilineText(at("accessibility", "notes"), input.accessibility.notes, limits.longText),
     accessibilityInfoUrl: input.accessibility.infoUrl ?? null,
   };
   if ((values.latitude === null) !== (values.longitude === null)) {
@@ -49,4 +51,36 @@ export function updateVenue({ db, clock }: Deps, id: string, input: VenueInput):
   const row = db.update(venues).set({ ...values, updatedAt: clock.now() }).where(eq(venues.id, id)).returning().get();
   if (!row) throw new DomainError("NOT_FOUND", "No venue has this id.", ["id"]);
   return row;
+}
+
+export interface ListVenuesOptions {
+  first?: number | null;
+  after?: string | null;
+  /** Admins see every venue; others only those of events that are not drafts. */
+  includeUnpublished: boolean;
+}
+
+/** Venues by name (case-insensitive), keyset-paginated on (lower(name), id). */
+export function listVenues(db: Db, options: ListVenuesOptions): Connection<VenueRow> {
+  const size = pageSize(options.first);
+  const after = decodeCursor("venues", options.after);
+  const sortName = sql<string>`lower(${venues.name})`;
+  const where = options.includeUnpublished ? undefined : usedByPublicEvent(db);
+  const afterKey = after ? or(gt(sortName, sql`lower(${after[0]})`), and(eq(sortName, sql`lower(${after[0]})`), gt(venues.id, after[1]))) : undefined;
+  const rows = db.select().from(venues).where(and(where, afterKey)).orderBy(asc(sortName), asc(venues.id)).limit(size + 1).all();
+  return toConnection("venues", rows, size, after, (row) => [row.name, row.id], () => db.select({ n: count() }).from(venues).where(where).get()!.n);
+}
+
+/** The venue of an event that is not a draft, or of one of its sessions: a draft's venue stays unlisted. */
+function usedByPublicEvent(db: Db): SQL {
+  return or(
+    exists(db.select({ one: sql`1` }).from(events).where(and(eq(events.venueId, venues.id), ne(events.status, "DRAFT")))),
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(sessions)
+        .innerJoin(events, eq(events.id, sessions.eventId))
+        .where(and(eq(sessions.venueId, venues.id), ne(events.status, "DRAFT"))),
+    ),
+  )!;
 }

@@ -1,4 +1,5 @@
-import { Field, Float, ObjectType } from "type-graphql";
+import { Field, Float, Int, ObjectType } from "type-graphql";
+import { PageInfo } from "../../common/connection.js";
 import type { venues } from "../../db/schema.js";
 import { TimeZoneScalar, URLScalar } from "../../common/scalars.js";
 import { Node } from "../node/node.type.js";
@@ -75,6 +76,27 @@ export class Venue extends Node {
 
   @Field(() => Accessibility)
   accessibility!: Accessibility;
+}
+
+@ObjectType()
+export class VenueEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Venue)
+  node!: Venue;
+}
+
+@ObjectType()
+export class VenueConnection {
+  @Field(() => [VenueEdge])
+  edges!: VenueEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
 }
 
 /** The GraphQL shape of a stored venue. */
