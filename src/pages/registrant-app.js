@@ -115,7 +115,7 @@
       (registration.waitlistPosition ? " Position " + registration.waitlistPosition + "." : ""), { "data-testid": "status" }));
     if (registration.offerExpiresAt && (registration.status === "PENDING_REVIEW" || registration.status === "AWAITING_PAYMENT")) {
       section.appendChild(el("p", "A place has been offered to you from the waitlist. It is held for you until " + formatInstant(registration.offerExpiresAt, event.timeZone) +
-        ": unless it is approved or paid by then, it passes to the next person waiting.", { "data-testid": "offer" }));
+        ": unless it is approved or paid by then, it passes to the next person waiting."));
     }
     var sessions = el("ul");
     event.sessions.forEach(function (session) {
@@ -129,7 +129,7 @@
       if (venue.mapUrl) section.appendChild(el("a", "Map of " + venue.name, { href: venue.mapUrl }));
     }
     // Someone on the waitlist holds no place yet: nothing is due, and "Paid $0.00" reads like a bill.
-    if (!waitlisted) section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + ".", { "data-testid": "payment" }));
+    if (!waitlisted) section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + "."));
     if (event.prerequisite) section.appendChild(renderAccess(registration, event));
     if (event.contact && (event.contact.name || event.contact.phone || event.contact.email)) section.appendChild(renderContact(event.contact));
 
@@ -166,7 +166,7 @@
   function renderAccess(registration, event) {
     var access = registration.accessGrant;
     var course = event.prerequisite;
-    var paragraph = el("p", null, { "data-testid": "access" });
+    var paragraph = el("p");
     if (access.status === "GRANTED") {
       paragraph.appendChild(document.createTextNode("Your access to the online course is open: "));
       paragraph.appendChild(course.url ? el("a", course.title, { href: course.url }) : document.createTextNode(course.title));
@@ -183,7 +183,7 @@
   }
 
   function renderContact(contact) {
-    var paragraph = el("p", "Questions: ", { "data-testid": "contact" });
+    var paragraph = el("p", "Questions: ");
     var means = [];
     if (contact.name) means.push(document.createTextNode(contact.name));
     if (contact.phone) means.push(el("a", contact.phone, { href: "tel:" + contact.phone.replace(/[^+0-9]/g, "") }));
