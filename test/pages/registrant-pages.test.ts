@@ -1,6 +1,7 @@
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mbtPrerequisite } from "../../src/demo/mbt-course.js";
+import { formatDateTime } from "../../src/common/time.js";
+import { mbtPrerequisite, mbtTimeZone } from "../../src/demo/mbt-course.js";
 import { launchChromium } from "../helpers/browser.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { outboxFor } from "../helpers/outbox.js";
@@ -124,6 +125,7 @@ describe("the registrant's pages that email links open", () => {
     // then the opening time is the event's wall-clock time with its zone's abbreviation, not GMT
     const access = (await page.locator("main p", { hasText: "online course opens" }).textContent({ timeout: 5_000 }))!;
     expect(access).toContain("opens on Mon 4 Sep 2023, 8:30 am PDT.");
+    expect(access).toContain(formatDateTime(new Date(accessGrant.scheduledFor), mbtTimeZone));
     expect(access).not.toContain("GMT");
     expect(access).not.toContain("15:30");
     // and the contact's name, phone and email are all there, the email as a link
