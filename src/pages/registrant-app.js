@@ -124,8 +124,10 @@
     section.appendChild(sessions);
     if (event.venue) {
       var venue = event.venue;
-      section.appendChild(el("p", venue.name + ", " + venue.address.line1 + ", " + venue.address.city + (venue.accessibility.adaCompliant ? ". ADA compliant." : ".") +
-        (venue.accessibility.notes ? " " + venue.accessibility.notes : "")));
+      var notes = venue.accessibility.notes || "";
+      // Venues often say it in their own notes already ("The centre is ADA compliant."): once is enough.
+      var ada = venue.accessibility.adaCompliant && !/\bADA[- ]compliant\b/i.test(notes);
+      section.appendChild(el("p", venue.name + ", " + venue.address.line1 + ", " + venue.address.city + (ada ? ". ADA compliant." : ".") + (notes ? " " + notes : "")));
       if (venue.mapUrl) section.appendChild(el("a", "Map of " + venue.name, { href: venue.mapUrl }));
     }
     // Someone on the waitlist holds no place yet: nothing is due, and "Paid $0.00" reads like a bill.

@@ -64,6 +64,9 @@ describe("the registrant's pages that email links open", () => {
     const status = page.getByTestId("status");
     await expect.poll(() => status.textContent()).toContain(reference);
     expect(await page.textContent("main")).toContain("Day 1: Wed 4 Oct 2023, 8:30 am – 4:30 pm PDT");
+    // and the venue's ADA compliance once, though its notes say it too
+    const venue = (await page.locator("main p", { hasText: "UCLA Faculty Center," }).textContent())!;
+    expect(venue.match(/ADA compliant/g)).toHaveLength(1);
     expect(page.url()).not.toContain("mt_");
     // when the registrant cancels
     await page.getByRole("button", { name: "Cancel this registration" }).click();
