@@ -68,7 +68,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const deps = openDeps(config, options);
   const { seeded } = prepareDatabase(deps);
   const adminKey = localAdminKey(deps);
-  const handle = await createServer(deps);
+  const handle = await createServer(deps, { localAdminKey: adminKey });
   if (seeded) handle.app.log.info("loaded the demo course into the empty database");
   const mailTransport = options.mailTransport ?? createMailTransport(config, handle.app.log);
   const worker = createWorker(deps, { transport: mailTransport, log: handle.app.log.child({ component: "worker" }), delivery: options.delivery });

@@ -12,6 +12,7 @@ import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets } from "./ide/playground.js";
 import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js";
+import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
 import { buildAppSchema } from "./schema.js";
 
@@ -85,7 +86,12 @@ export interface ServerHandle {
   apollo: ApolloServer<Context>;
 }
 
-export async function createServer(deps: Deps): Promise<ServerHandle> {
+export interface ServerOptions {
+  /** The local admin key `npm start` printed; the IDE puts it in its admin tabs (never in production). */
+  localAdminKey?: string | null;
+}
+
+export async function createServer(deps: Deps, options: ServerOptions = {}): Promise<ServerHandle> {
   const { config, db, clock } = deps;
   const app = Fastify({
     logger: { level: config.logLevel, redact: ["req.headers.authorization"] },
@@ -161,13 +167,14 @@ export async function createServer(deps: Deps): Promise<ServerHandle> {
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
-    plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin() as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
+    plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin(deps, { adminKey: config.production ? null : (options.localAdminKey ?? null) }) as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
     validationRules: [...protection.validationRules, knownOperationTypesRule],
   });
   await apollo.start();
 
   await registerIdeAssets(app);
   registerRegistrantPages(app);
+  registerLandingPage(app);
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {

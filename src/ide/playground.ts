@@ -4,6 +4,8 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { renderPlaygroundPage } from "@apollographql/graphql-playground-html";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import type { Deps } from "../deps.js";
+import { exampleTabs, findExampleCourse } from "./example-tabs.js";
 
 /*
  * The admin IDE (GraphQL Playground) served entirely from this project's dependencies,
@@ -19,25 +21,41 @@ export async function registerIdeAssets(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: playgroundBuild, prefix: vendorPrefix, decorateReply: false, maxAge: "1d", immutable: true });
 }
 
-function renderIde(): string {
+export interface IdeOptions {
+  /** The local admin key, put in the admin example tabs; null in production (the caller decides). */
+  adminKey: string | null;
+}
+
+function renderIde(deps: Deps, options: IdeOptions): string {
   const html = renderPlaygroundPage({
     version: PLAYGROUND_VERSION,
     cdnUrl: "/vendor",
     title: "Event registration API",
-    settings: { "request.credentials": "same-origin", "schema.polling.enable": false, "editor.reuseHeaders": true },
+    // Apollo Server 5 sends neither tracing nor query-plan extensions: strip them if a proxy adds them.
+    settings: { "request.credentials": "same-origin", "schema.polling.enable": false, "editor.reuseHeaders": true, "tracing.hideTracingResponse": true, "queryPlan.hideQueryPlanResponse": true },
+    tabs: exampleTabs({ endpoint: "/graphql", course: findExampleCourse(deps), adminKey: options.adminKey }),
   });
   // The page links Google Fonts; without internet that request would hang. System fonts do.
-  return html.replace(/<link href="https:\/\/fonts\.googleapis\.com[^>]*>/, "");
+  return html.replace(/<link href="https:\/\/fonts\.googleapis\.com[^>]*>/, "").replace("</head>", `${hideExtensionsDrawer}</head>`);
 }
 
-/** Apollo landing page: what a browser gets on GET /graphql. */
-export function offlinePlaygroundPlugin(): ApolloServerPlugin {
-  const html = renderIde();
+/*
+ * The result pane's bottom drawer has two panels, Tracing and Query Plan, and this server
+ * supports neither (no Apollo tracing, no federation), so both only ever say so ("doesn't
+ * support Apollo Federation"). Playground has no setting to hide the drawer: it is the last
+ * child of the result pane, the element whose child holds the Execute button. Playground
+ * 1.7.42 is pinned and served from node_modules, so this structure cannot change under us;
+ * the IDE test checks the drawer stays hidden.
+ */
+const hideExtensionsDrawer = `<style>div:has(> div > [title^="Execute Query"]) > div:last-child { display: none !important; }</style>`;
+
+/** Apollo landing page: what a browser gets on GET /graphql, rendered per visit so the examples name the current course. */
+export function offlinePlaygroundPlugin(deps: Deps, options: IdeOptions): ApolloServerPlugin {
   return {
     async serverWillStart() {
       return {
         async renderLandingPage() {
-          return { html };
+          return { html: async () => renderIde(deps, options) };
         },
       };
     },

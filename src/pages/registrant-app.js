@@ -29,9 +29,73 @@
     return node;
   }
 
-  var MINE = "query { myRegistrations { id reference status waitlistPosition event { title startDate endDate timeZone contact { name phone email } " +
-    "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title accessOpensAt } } " +
+  var MINE = "query { myRegistrations { id reference status waitlistPosition offerExpiresAt event { title startDate endDate timeZone contact { name phone email } " +
+    "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title url accessOpensAt } } " +
     "payment { amountDue { formatted } amountPaid { formatted } paidInFull } accessGrant { status scheduledFor grantedAt earlyAccessRequestedAt } } }";
+
+  /*
+   * Times as the emails show them ("Mon 4 Sep 2023, 8:30 am PDT"), always in the event's
+   * zone, never in the reader's or in GMT. Instants are converted by the browser's Intl
+   * with the event's IANA zone; sessions already come as wall-clock times in that zone.
+   */
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  /** Like the server's zoneAbbreviation: American English first, then English locales that name more zones (BST, AEDT, IST). */
+  var ZONE_NAME_LOCALES = ["en-US", "en-GB", "en-AU", "en-IN", "en-IE"];
+
+  function part(parts, type) {
+    for (var i = 0; i < parts.length; i++) if (parts[i].type === type) return parts[i].value;
+    return "";
+  }
+
+  function zoneName(date, timeZone) {
+    var fallback = null;
+    for (var i = 0; i < ZONE_NAME_LOCALES.length; i++) {
+      var name = part(new Intl.DateTimeFormat(ZONE_NAME_LOCALES[i], { timeZone: timeZone, timeZoneName: "short" }).formatToParts(date), "timeZoneName");
+      if (!/^(GMT|UTC)[+-]/.test(name)) return name;
+      fallback = fallback || name;
+    }
+    return fallback;
+  }
+
+  function clockTime(hour, minute) {
+    return (hour % 12 || 12) + (minute ? ":" + (minute < 10 ? "0" : "") + minute : "") + (hour < 12 ? " am" : " pm");
+  }
+
+  function calendarDate(year, month, day) {
+    return WEEKDAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()] + " " + day + " " + MONTHS[month - 1] + " " + year;
+  }
+
+  /** "2023-10-04T08:30" → its parts. */
+  function wallClock(local) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(local);
+    return { year: +m[1], month: +m[2], day: +m[3], hour: +(m[4] || 0), minute: +(m[5] || 0) };
+  }
+
+  /** An instant (ISO string) in the event's zone: "Mon 4 Sep 2023, 8:30 am PDT". */
+  function formatInstant(iso, timeZone) {
+    var date = new Date(iso);
+    var parts = new Intl.DateTimeFormat("en-US", { timeZone: timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", hourCycle: "h23" }).formatToParts(date);
+    var hour = +part(parts, "hour") % 24;
+    return calendarDate(+part(parts, "year"), +part(parts, "month"), +part(parts, "day")) + ", " + clockTime(hour, +part(parts, "minute")) + " " + zoneName(date, timeZone);
+  }
+
+  /** A session's wall-clock times: "Wed 4 Oct 2023, 8:30 am – 4:30 pm PDT". */
+  function formatSession(session) {
+    var from = wallClock(session.localStart);
+    var to = wallClock(session.localEnd);
+    var sameDay = from.year === to.year && from.month === to.month && from.day === to.day;
+    return calendarDate(from.year, from.month, from.day) + ", " + clockTime(from.hour, from.minute) + " – " +
+      (sameDay ? "" : calendarDate(to.year, to.month, to.day) + ", ") + clockTime(to.hour, to.minute) + " " + session.timeZoneAbbreviation;
+  }
+
+  /** "4 Oct 2023", or "4 Oct 2023 – 6 Oct 2023" for a course over several days. */
+  function formatDates(startDate, endDate) {
+    var from = wallClock(startDate);
+    var to = wallClock(endDate);
+    var text = function (d) { return d.day + " " + MONTHS[d.month - 1] + " " + d.year; };
+    return startDate === endDate ? text(from) : text(from) + " – " + text(to);
+  }
 
   var STATUS_TEXT = {
     PENDING_REVIEW: "Application received: your eligibility is being reviewed.",
@@ -45,32 +109,34 @@
   function renderRegistration(registration, token) {
     var section = el("section", null, { "aria-labelledby": "h-" + registration.id });
     var event = registration.event;
-    section.appendChild(el("h2", event.title + " (" + event.startDate + " – " + event.endDate + ")", { id: "h-" + registration.id }));
+    var waitlisted = registration.status === "WAITLISTED";
+    section.appendChild(el("h2", event.title + " (" + formatDates(event.startDate, event.endDate) + ")", { id: "h-" + registration.id }));
     section.appendChild(el("p", "Reference " + registration.reference + ". " + STATUS_TEXT[registration.status] +
       (registration.waitlistPosition ? " Position " + registration.waitlistPosition + "." : ""), { "data-testid": "status" }));
+    if (registration.offerExpiresAt && (registration.status === "PENDING_REVIEW" || registration.status === "AWAITING_PAYMENT")) {
+      section.appendChild(el("p", "A place has been offered to you from the waitlist. It is held for you until " + formatInstant(registration.offerExpiresAt, event.timeZone) +
+        ": unless it is approved or paid by then, it passes to the next person waiting."));
+    }
     var sessions = el("ul");
     event.sessions.forEach(function (session) {
-      sessions.appendChild(el("li", session.title + ": " + session.localStart.replace("T", " ") + " – " + session.localEnd.slice(11) + " " + session.timeZoneAbbreviation));
+      sessions.appendChild(el("li", session.title + ": " + formatSession(session)));
     });
     section.appendChild(sessions);
     if (event.venue) {
       var venue = event.venue;
-      section.appendChild(el("p", venue.name + ", " + venue.address.line1 + ", " + venue.address.city + (venue.accessibility.adaCompliant ? ". ADA compliant." : ".") +
-        (venue.accessibility.notes ? " " + venue.accessibility.notes : "")));
+      var notes = venue.accessibility.notes || "";
+      // Venues often say it in their own notes already ("The centre is ADA compliant."): once is enough.
+      var ada = venue.accessibility.adaCompliant && !/\bADA[- ]compliant\b/i.test(notes);
+      section.appendChild(el("p", venue.name + ", " + venue.address.line1 + ", " + venue.address.city + (ada ? ". ADA compliant." : ".") + (notes ? " " + notes : "")));
       if (venue.mapUrl) section.appendChild(el("a", "Map of " + venue.name, { href: venue.mapUrl }));
     }
-    section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + "."));
-    if (event.prerequisite) {
-      var access = registration.accessGrant;
-      var accessText = access.status === "GRANTED" ? "Your access to the online course is open." :
-        access.status === "SCHEDULED" ? "Your access to the online course opens on " + new Date(access.scheduledFor).toUTCString() + "." :
-        access.status === "REVOKED" ? "Access to the online course was withdrawn." : "Access to the online course opens once your place is paid in full.";
-      section.appendChild(el("p", accessText));
-    }
-    if (event.contact && event.contact.name) section.appendChild(el("p", "Questions: " + event.contact.name + (event.contact.phone ? ", " + event.contact.phone : "")));
+    // Someone on the waitlist holds no place yet: nothing is due, and "Paid $0.00" reads like a bill.
+    if (!waitlisted) section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + "."));
+    if (event.prerequisite) section.appendChild(renderAccess(registration, event));
+    if (event.contact && (event.contact.name || event.contact.phone || event.contact.email)) section.appendChild(renderContact(event.contact));
 
     var active = ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED", "WAITLISTED"].indexOf(registration.status) >= 0;
-    if (active && event.prerequisite && registration.accessGrant.status !== "GRANTED" && !registration.accessGrant.earlyAccessRequestedAt) {
+    if (active && !waitlisted && event.prerequisite && registration.accessGrant.status !== "GRANTED" && !registration.accessGrant.earlyAccessRequestedAt) {
       var form = el("form");
       var label = el("label", "Why do you need the online course earlier?", { for: "reason-" + registration.id });
       var reason = el("textarea", null, { id: "reason-" + registration.id, required: "required", maxlength: "2000" });
@@ -99,14 +165,51 @@
     return section;
   }
 
+  function renderAccess(registration, event) {
+    var access = registration.accessGrant;
+    var course = event.prerequisite;
+    var paragraph = el("p");
+    if (access.status === "GRANTED") {
+      paragraph.appendChild(document.createTextNode("Your access to the online course is open: "));
+      paragraph.appendChild(course.url ? el("a", course.title, { href: course.url }) : document.createTextNode(course.title));
+      paragraph.appendChild(document.createTextNode("."));
+      return paragraph;
+    }
+    var text = access.status === "SCHEDULED" ? "Your access to the online course opens on " + formatInstant(access.scheduledFor, event.timeZone) + "." :
+      access.status === "REVOKED" ? "Access to the online course was withdrawn." :
+      registration.status === "WAITLISTED" ? "Access to the online course opens once you have a place and it is paid in full." :
+      "Access to the online course opens once your place is paid in full.";
+    if (access.earlyAccessRequestedAt) text += " You asked for early access on " + formatInstant(access.earlyAccessRequestedAt, event.timeZone) + ".";
+    paragraph.textContent = text;
+    return paragraph;
+  }
+
+  function renderContact(contact) {
+    var paragraph = el("p", "Questions: ");
+    var means = [];
+    if (contact.name) means.push(document.createTextNode(contact.name));
+    if (contact.phone) means.push(el("a", contact.phone, { href: "tel:" + contact.phone.replace(/[^+0-9]/g, "") }));
+    if (contact.email) means.push(el("a", contact.email, { href: "mailto:" + contact.email }));
+    means.forEach(function (node, index) {
+      if (index) paragraph.appendChild(document.createTextNode(", "));
+      paragraph.appendChild(node);
+    });
+    return paragraph;
+  }
+
   function report(payload, success, token) {
     if (payload.userErrors.length) say(payload.userErrors.map(function (e) { return e.message; }).join(" "));
     else say(success);
     return show(token);
   }
 
+  /** Bumped for every link opened: an answer for an earlier link must not replace a later one. */
+  var generation = 0;
+
   function show(token) {
+    var asked = generation;
     return gql(MINE, {}, token).then(function (data) {
+      if (asked !== generation) return;
       main.textContent = "";
       if (!data.myRegistrations.length) main.appendChild(el("p", "No registrations."));
       data.myRegistrations.forEach(function (registration) { main.appendChild(renderRegistration(registration, token)); });
@@ -129,26 +232,19 @@
     main.appendChild(form);
   }
 
-  var token = decodeURIComponent(window.location.hash.slice(1));
-  if (page === "newsletter-confirm" || page === "newsletter-unsubscribe") {
-    if (window.location.hash) history.replaceState(null, "", window.location.pathname);
+  function confirmNewsletter(token) {
     var confirming = page === "newsletter-confirm";
     var mutation = confirming ? "confirmNewsletterSubscription" : "unsubscribeFromNewsletter";
     main.textContent = "";
-    gql("mutation ($token: String!) { " + mutation + "(token: $token) { ok userErrors { message } } }", { token: token })
+    return gql("mutation ($token: String!) { " + mutation + "(token: $token) { ok userErrors { message } } }", { token: token })
       .then(function (data) {
         var result = data[mutation];
         say(result.ok ? (confirming ? "Thank you: your subscription is confirmed." : "You are unsubscribed.") : result.userErrors.map(function (e) { return e.message; }).join(" "));
-      })
-      .catch(function (error) { say(error.message); });
-    return;
+      });
   }
-  if (window.location.hash) history.replaceState(null, "", window.location.pathname);
-  var run;
-  if (page === "manage") {
-    run = token ? show(token) : Promise.resolve(askForLink());
-  } else if (token) {
-    run = gql("mutation ($token: String!) { signInWithLink(token: $token) { sessionToken userErrors { message } } }", { token: token }).then(function (data) {
+
+  function signIn(token) {
+    return gql("mutation ($token: String!) { signInWithLink(token: $token) { sessionToken userErrors { message } } }", { token: token }).then(function (data) {
       var result = data.signInWithLink;
       if (result.userErrors.length) {
         say(result.userErrors[0].message);
@@ -157,9 +253,33 @@
       sessionStorage.setItem("registrantSession", result.sessionToken);
       return show(result.sessionToken);
     });
-  } else {
-    var saved = sessionStorage.getItem("registrantSession");
-    run = saved ? show(saved).catch(function () { sessionStorage.removeItem("registrantSession"); askForLink(); }) : Promise.resolve(askForLink());
   }
-  run.catch(function (error) { say(error.message); });
+
+  /** Reads the token from the fragment, takes it out of the address bar, and shows what it opens. */
+  function start() {
+    var token = decodeURIComponent(window.location.hash.slice(1));
+    if (window.location.hash) history.replaceState(null, "", window.location.pathname);
+    generation += 1;
+    say("");
+    main.textContent = "";
+    main.appendChild(el("p", "Loading…"));
+    var run;
+    if (page === "newsletter-confirm" || page === "newsletter-unsubscribe") {
+      run = confirmNewsletter(token);
+    } else if (page === "manage") {
+      run = token ? show(token) : Promise.resolve(askForLink());
+    } else if (token) {
+      run = signIn(token);
+    } else {
+      var saved = sessionStorage.getItem("registrantSession");
+      run = saved ? show(saved).catch(function () { sessionStorage.removeItem("registrantSession"); askForLink(); }) : Promise.resolve(askForLink());
+    }
+    run.catch(function (error) { say(error.message); });
+  }
+
+  // A second link opened in the same tab changes only the fragment: no reload, so listen for it.
+  window.addEventListener("hashchange", function () {
+    if (window.location.hash.length > 1) start();
+  });
+  start();
 })();
