@@ -4,6 +4,7 @@ import { DomainError } from "../../common/errors.js";
 import { DAY_MS } from "../../common/time.js";
 import { normalizeEmail } from "../../common/validate.js";
 import { registrantTokens, registrations } from "../../db/schema.js";
+import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
@@ -24,7 +25,7 @@ export function requestSignInLink({ db, clock }: Deps, email: string): void {
   const token = newToken("signInLink");
   const now = clock.now();
   const hash = hashToken(token);
-  db.transaction((tx) => {
+  writeTransaction(db, (tx) => {
     tx.insert(registrantTokens).values({ hash, kind: "SIGN_IN_LINK", emailNormalized, createdAt: now, expiresAt: new Date(now.getTime() + SIGN_IN_LINK_TTL_MS) }).run();
     enqueueEmail(tx, clock, {
       kind: "REGISTRANT_SIGN_IN",
