@@ -1,0 +1,140 @@
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimDueDeliveries, defaultDeliveryOptions } from "../../src/mail/deliver.js";
+import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
+import type { ServerProcess } from "../helpers/process.js";
+import { createUpcomingCourse, startSharedDatabase, type ApiClient, type SharedDatabase } from "../helpers/shared-database.js";
+import { spawnWorker, type WorkerProcess } from "../helpers/worker-process.js";
+import { deliveries, drain, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
+
+const EMAILS = 12;
+/** What "promptly" means here; the old 5-minute lease made it 300 s. */
+const RECOVERY_BOUND_MS = 15_000;
+
+interface HoldingSmtpServer {
+  url: string;
+  /** While true, a message's data is read but never answered: the sender waits mid-send. */
+  holding: boolean;
+  /** Messages whose data arrived while holding (never accepted). */
+  held: number;
+  /** Message-IDs accepted (250), in order. */
+  accepted: string[];
+  close(): Promise<void>;
+}
+
+/** A real SMTP server that can leave senders hanging in DATA, as a stalled relay does. */
+async function startHoldingSmtpServer(): Promise<HoldingSmtpServer> {
+  const state = { holding: true, held: 0, accepted: [] as string[] };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    closeTimeout: 50,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        if (state.holding) {
+          state.held++;
+          return;
+        }
+        state.accepted.push(/^Message-ID:\s*(<[^>]+>)/im.exec(Buffer.concat(chunks).toString())?.[1] ?? "");
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return Object.assign(state, {
+    url: `smtp://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("a worker process killed mid-batch", () => {
+  let shared: SharedDatabase;
+  let api: ServerProcess & { client: ApiClient };
+  let smtp: HoldingSmtpServer;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    shared = startSharedDatabase();
+    api = await shared.spawnApi();
+    smtp = await startHoldingSmtpServer();
+  }, 120_000);
+  afterAll(async () => {
+    for (const worker of workers) await worker.kill();
+    await smtp?.close();
+    await shared?.close();
+  });
+
+  it(`a restarted worker takes back what the dead one had claimed and sends it within ${RECOVERY_BOUND_MS / 1000} s, each email once`, async () => {
+    // given EMAILS booking confirmations queued by the API process
+    const { course } = await createUpcomingCourse(api.client, { capacity: 100, requiresReview: false, priceMinor: 0 });
+    for (let i = 0; i < EMAILS; i++) {
+      const { data } = await api.client.gql(REGISTER, { input: registrationInput(course) });
+      expect(data.register.registration.status).toBe("CONFIRMED");
+    }
+    const db = shared.read();
+    const rows = () => db.prepare("SELECT id, status, message_id AS messageId, claimed_by AS claimedBy, claimed_until AS claimedUntil FROM email_deliveries").all() as { id: string; status: string; messageId: string; claimedBy: string | null; claimedUntil: number | null }[];
+    expect(rows()).toHaveLength(EMAILS);
+    // and a worker that has claimed them all and is stuck sending to a stalled relay
+    const env = { DATABASE_URL: shared.databaseUrl, SMTP_URL: smtp.url, WORKER_INTERVAL_MS: "100", LOG_LEVEL: "warn" };
+    const doomed = await spawnWorker(env);
+    workers.push(doomed);
+    await waitUntil(() => smtp.held > 0, 30_000, "the first worker starts sending");
+    const claimed = rows();
+    expect(claimed.filter((row) => row.status === "QUEUED" && row.claimedUntil !== null && row.claimedUntil > Date.now())).toHaveLength(EMAILS);
+
+    // when it is killed (no clean-up of any kind), the relay recovers, and a new worker starts
+    await doomed.kill();
+    smtp.holding = false;
+    const restartedAt = Date.now();
+    const restarted = await spawnWorker(env);
+    workers.push(restarted);
+    await waitUntil(() => new Set(smtp.accepted).size >= EMAILS, RECOVERY_BOUND_MS + 5_000, "every email is delivered");
+    const recoveredInMs = Date.now() - restartedAt;
+
+    // then every email went out promptly (start-up of the new process included), once each
+    expect(recoveredInMs).toBeLessThan(RECOVERY_BOUND_MS);
+    await waitUntil(() => rows().every((row) => row.status === "SENT"), 5_000, "every delivery is recorded SENT");
+    expect([...smtp.accepted].sort()).toEqual(rows().map((row) => row.messageId).sort());
+    expect(rows().every((row) => row.claimedBy === null && row.claimedUntil === null)).toBe(true);
+    // because the new worker knew that the owner of the claims was gone, not because a lease ran out
+    expect(new Set(claimed.map((row) => row.claimedBy?.split(":").at(-2)))).toEqual(new Set([String(doomed.child.pid)]));
+    expect(restarted.logs.some((line) => line.msg === "took back emails claimed by a worker that is no longer running" && line.deliveries === EMAILS)).toBe(true);
+  }, 120_000);
+});
+
+describe("claims of a worker on another host", () => {
+  let mail: MailHarness;
+  beforeAll(async () => {
+    mail = await startMailHarness({ now: "2023-06-01T12:00:00Z" });
+  });
+  afterAll(() => mail.close());
+
+  it("are left alone while their lease holds, and sent once it has run out: within 30 s, not 5 minutes", async () => {
+    // given an email claimed by a worker on another machine, which then went silent
+    const course = await createCourse(mail.server);
+    await mail.server.gql(REGISTER, { input: registrationInput(course) });
+    expect(claimDueDeliveries(mail.server.app.deps, defaultDeliveryOptions, "another-host:4242:0123456789ab")).toHaveLength(1);
+    // when this host's worker runs before the lease has run out, it leaves the claim alone
+    mail.server.clock.advance(defaultDeliveryOptions.leaseMs - 1000);
+    expect(defaultDeliveryOptions.leaseMs).toBeLessThanOrEqual(30_000);
+    expect((await mail.server.app.worker.runOnce()).delivery.claimed).toBe(0);
+    // then once it has, the email goes out
+    mail.server.clock.advance(1000);
+    await drain(mail.server.app.worker);
+    expect(deliveries(mail.server).map((row) => [row.status, row.claimedBy])).toEqual([["SENT", null]]);
+    expect(mail.smtp.received).toHaveLength(1);
+  });
+});
