@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { emailDeliveries } from "../db/schema.js";
-import { writeTransaction } from "../db/write-transaction.js";
 import type { Deps } from "../deps.js";
 import { loadEmailFacts, type DeliveryRow } from "./email-facts.js";
 import { composeMessage, renderEmail } from "./render.js";
@@ -161,14 +160,15 @@ function renewLease(deps: Pick<Deps, "db" | "clock">, leases: Leases, rowId: str
 
 /**
  * Renders from the current state of the database and hands the message to the transport.
- * A row that cannot be sent now (shutting down, or too little lease left) is handed back
- * at once rather than left to wait for its lease to run out.
+ * A row that cannot be sent now (shutting down) is handed back at once rather than left to
+ * wait for its lease to run out; one that is no longer ours is left to its new owner.
  */
 async function deliverClaimed(deps: Deps, transport: MailTransport, row: DeliveryRow, options: DeliveryOptions, log: MailLog, leases: Leases, owner: string, stopping?: AbortSignal): Promise<Outcome> {
   const { db, clock, config } = deps;
-  const stillOurs = () => and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, leases.get(row.id)!), inArray(emailDeliveries.status, [...dueStatuses]));
+  const stillOurs = (lease: Date) => and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, lease), inArray(emailDeliveries.status, [...dueStatuses]));
   if (stopping?.aborted) {
-    if (leases.has(row.id)) db.update(emailDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs()).run();
+    const lease = leases.get(row.id);
+    if (lease) db.update(emailDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(lease)).run();
     leases.delete(row.id);
     return "released";
   }
@@ -184,17 +184,21 @@ async function deliverClaimed(deps: Deps, transport: MailTransport, row: Deliver
     const attempts = row.attempts + 1;
     const givingUp = attempts >= attemptsAllowed(options.retry, failure);
     const now = clock.now();
-    db.update(emailDeliveries)
-      .set({
-        status: givingUp ? "FAILED" : "RETRYING",
-        attempts: sql`${emailDeliveries.attempts} + 1`,
-        lastError: failure.message,
-        claimedUntil: null,
-        claimedBy: null,
-        nextAttemptAt: givingUp ? now : new Date(now.getTime() + retryDelayMs(options.retry, attempts, options.random)),
-      })
-      .where(stillOurs())
-      .run();
+    const lease = leases.get(row.id);
+    // A claim lost mid-send (another worker has the row now) is theirs to record.
+    if (lease) {
+      db.update(emailDeliveries)
+        .set({
+          status: givingUp ? "FAILED" : "RETRYING",
+          attempts: sql`${emailDeliveries.attempts} + 1`,
+          lastError: failure.message,
+          claimedUntil: null,
+          claimedBy: null,
+          nextAttemptAt: givingUp ? now : new Date(now.getTime() + retryDelayMs(options.retry, attempts, options.random)),
+        })
+        .where(stillOurs(lease))
+        .run();
+    }
     leases.delete(row.id);
     (givingUp ? log.error : log.warn).call(log, { deliveryId: row.id, kind: row.kind, attempts, permanent: failure.permanent, error: failure.message }, givingUp ? "email delivery failed for good" : "email delivery failed; will retry");
     return givingUp ? "failed" : "retrying";
@@ -235,13 +239,12 @@ export async function deliverDueEmails(deps: Deps, transport: MailTransport, log
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
     const leases: Leases = new Map(claimed.map((row) => [row.id, row.claimedUntil!]));
+    // One UPDATE per row (not one transaction): what is in `leases` always matches what is committed.
     const renewal = setInterval(() => {
       try {
-        writeTransaction(deps.db, () => {
-          for (const id of [...leases.keys()]) {
-            if (!renewLease(deps, leases, id, options, owner)) log.warn({ deliveryId: id }, "email claim lost before it was sent; another worker has it");
-          }
-        });
+        for (const id of [...leases.keys()]) {
+          if (!renewLease(deps, leases, id, options, owner)) log.warn({ deliveryId: id }, "email claim lost before it was sent; another worker has it");
+        }
       } catch (error) {
         // A busy database this once: the next renewal comes well before the lease runs out.
         log.warn({ err: error }, "could not renew the email claims");

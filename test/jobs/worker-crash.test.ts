@@ -1,6 +1,9 @@
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { createWorker } from "../../src/jobs/worker.js";
 import { claimDueDeliveries, defaultDeliveryOptions } from "../../src/mail/deliver.js";
+import { createSmtpTransport, type MailTransport } from "../../src/mail/transport.js";
 import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
 import type { ServerProcess } from "../helpers/process.js";
 import { createUpcomingCourse, startSharedDatabase, type ApiClient, type SharedDatabase } from "../helpers/shared-database.js";
@@ -115,14 +118,14 @@ describe("a worker process killed mid-batch", () => {
   }, 120_000);
 });
 
-describe("claims of a worker on another host", () => {
+describe("leases", () => {
   let mail: MailHarness;
   beforeAll(async () => {
     mail = await startMailHarness({ now: "2023-06-01T12:00:00Z" });
   });
   afterAll(() => mail.close());
 
-  it("are left alone while their lease holds, and sent once it has run out: within 30 s, not 5 minutes", async () => {
+  it("the claims of a worker on another host are left alone while their lease holds, and sent once it has run out: within 30 s, not 5 minutes", async () => {
     // given an email claimed by a worker on another machine, which then went silent
     const course = await createCourse(mail.server);
     await mail.server.gql(REGISTER, { input: registrationInput(course) });
@@ -135,5 +138,48 @@ describe("claims of a worker on another host", () => {
     await drain(mail.server.app.worker);
     expect(deliveries(mail.server).map((row) => [row.status, row.claimedBy])).toEqual([["SENT", null]]);
     expect(mail.smtp.received).toHaveLength(1);
+  });
+
+  it("a send that takes longer than the lease keeps its claim: the lease is renewed while it runs, and no other worker sends the email", async () => {
+    // given a worker whose send to the real SMTP server is held open by the test, with a lease of 300 ms renewed every 50 ms
+    const course = await createCourse(mail.server);
+    const { data } = await mail.server.gql(REGISTER, { input: registrationInput(course) });
+    const registrationId: string = data.register.registration.id;
+    const receivedBefore = mail.smtp.received.length;
+    const real = createSmtpTransport(mail.smtp.url);
+    let release!: () => void;
+    let started!: () => void;
+    const sending = new Promise<void>((resolve) => (started = resolve));
+    const gated: MailTransport = {
+      description: "held open by the test",
+      async send(message) {
+        started();
+        await new Promise<void>((resolve) => (release = resolve));
+        return real.send(message);
+      },
+      close: () => real.close(),
+    };
+    const slow = createWorker(mail.server.app.deps, { transport: gated, log: pino({ level: "silent" }), delivery: { leaseMs: 300, renewEveryMs: 50 } });
+    const step = slow.runOnce();
+    await sending;
+
+    // when time passes well beyond the lease while the message is being sent
+    const other = createWorker(mail.server.app.deps, { transport: createSmtpTransport(mail.smtp.url), log: pino({ level: "silent" }), delivery: { leaseMs: 300 } });
+    const claimedByOther: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      mail.server.clock.advance(200);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      claimedByOther.push((await other.runOnce()).delivery.claimed);
+    }
+    release();
+    const summary = await step;
+
+    // then the claim held all along, and the email went out once
+    expect(claimedByOther).toEqual([0, 0, 0, 0, 0]);
+    expect(summary.delivery).toMatchObject({ claimed: 1, sent: 1 });
+    const [row] = deliveries(mail.server, { registrationId });
+    expect(row).toMatchObject({ status: "SENT", attempts: 1, claimedBy: null });
+    expect(mail.smtp.received.slice(receivedBefore).map((email) => email.messageId)).toEqual([row!.messageId]);
+    real.close();
   });
 });
