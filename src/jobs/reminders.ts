@@ -1,8 +1,9 @@
 import { and, eq, gt, isNotNull, isNull, lte, notExists, sql } from "drizzle-orm";
 import { shiftKeepingWallClock } from "../common/time.js";
 import { emailDeliveries, events, prerequisiteCourses, registrations } from "../db/schema.js";
+import { writeTransaction } from "../db/write-transaction.js";
 import type { Deps } from "../deps.js";
-import { enqueueEmail } from "../mail/outbox.js";
+import { enqueueEmail, type Writer } from "../mail/outbox.js";
 import { subjectFor } from "../mail/subjects.js";
 
 /** One delivery per registration and occasion: the key makes a second run a no-op. */
@@ -43,23 +44,27 @@ export function enqueuePrerequisiteReminders(deps: Deps): number {
       .select({ one: sql`1` })
       .from(emailDeliveries)
       .where(eq(emailDeliveries.dedupeKey, sql`${registrations.id} || ${reminderDedupeKey("", occasion.lead)}`));
-    const due = db
-      .select({ id: registrations.id, email: registrations.email, reference: registrations.reference })
-      .from(registrations)
-      .where(
-        and(
-          eq(registrations.eventId, event.id),
-          eq(registrations.status, "CONFIRMED"),
-          isNull(registrations.prerequisiteCompletedAt),
-          isNotNull(registrations.accessGrantedAt),
-          lte(registrations.accessGrantedAt, occasion.dueAt),
-          isNull(registrations.accessRevokedAt),
-          notExists(alreadyQueued),
-        ),
-      )
-      .all();
-    if (due.length === 0) continue;
-    db.transaction((tx) => {
+    const dueNow = (reader: Writer) =>
+      reader
+        .select({ id: registrations.id, email: registrations.email, reference: registrations.reference })
+        .from(registrations)
+        .where(
+          and(
+            eq(registrations.eventId, event.id),
+            eq(registrations.status, "CONFIRMED"),
+            isNull(registrations.prerequisiteCompletedAt),
+            isNotNull(registrations.accessGrantedAt),
+            lte(registrations.accessGrantedAt, occasion.dueAt),
+            isNull(registrations.accessRevokedAt),
+            notExists(alreadyQueued),
+          ),
+        )
+        .all();
+    // Most steps find nobody due: only then is the write lock taken, and who is due is read
+    // again under it, so a registration cancelled by another process meanwhile gets nothing.
+    if (dueNow(db).length === 0) continue;
+    queued += writeTransaction(db, (tx) => {
+      const due = dueNow(tx);
       for (const registration of due) {
         enqueueEmail(tx, clock, {
           kind: "PREREQUISITE_REMINDER",
@@ -70,8 +75,8 @@ export function enqueuePrerequisiteReminders(deps: Deps): number {
           payload: { days: occasion.lead },
         });
       }
+      return due.length;
     });
-    queued += due.length;
   }
   return queued;
 }

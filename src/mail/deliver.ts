@@ -1,33 +1,48 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { emailDeliveries } from "../db/schema.js";
 import type { Deps } from "../deps.js";
 import { loadEmailFacts, type DeliveryRow } from "./email-facts.js";
 import { issueLinkTokens } from "./link-tokens.js";
 import { composeMessage, renderEmail } from "./render.js";
 import { attemptsAllowed, classifySendError, defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.js";
-import { smtpTimeouts, type MailLog, type MailTransport } from "./transport.js";
+import type { MailLog, MailTransport } from "./transport.js";
 
 /*
  * Delivery is at-least-once. A worker claims due rows by stamping `claimedUntil` (a
- * lease) in one UPDATE … RETURNING, sends them, and records the outcome. If it dies
- * between claim and outcome the lease simply runs out and the rows are due again: nothing
- * is lost. The only duplicate left is a message the server accepted just before the
- * worker died; it carries the same Message-ID as the retry, so it is recognisable.
+ * lease) and `claimedBy` (who it is) in one UPDATE … RETURNING, sends them, and records
+ * the outcome. The lease is short and renewed while the batch is being sent, so it never
+ * runs out under a live worker mid-send. If the worker dies between claim and outcome:
+ * - a worker on the same host takes the claims back at its next claim round, because the
+ *   owner's process is gone (or its pid now belongs to a new boot of ours);
+ * - anywhere else the lease runs out within `leaseMs` and the rows are due again.
+ * Nothing is lost. The only duplicate left is a message the server accepted just before
+ * the worker died; it carries the same Message-ID as the retry, so it is recognisable.
  */
+
+/**
+ * This process as a claim owner: host, pid, and a random boot id, because after a
+ * restart (a container, a reboot) a new process may get the same pid as the dead one.
+ */
+export const workerIdentity = `${hostname()}:${process.pid}:${randomBytes(6).toString("hex")}`;
 
 export interface DeliveryOptions {
   /** Rows claimed by one UPDATE. */
   batchSize: number;
-  /** How long a claim holds. Must exceed the time a batch can take. */
+  /**
+   * How long a claim holds without renewal: how long the claims of a worker that died on
+   * another host wait before another worker sends them.
+   */
   leaseMs: number;
+  /**
+   * How often the rows of the batch being sent have their lease renewed (and each row once
+   * more just before it is sent). Well below leaseMs, so a lease cannot run out mid-send
+   * under a live worker even when its event loop is slow.
+   */
+  renewEveryMs: number;
   /** Messages in flight at once (the SMTP pool's connection count is a good match). */
   concurrency: number;
-  /**
-   * The transport's deadline for one message. A row whose lease has less time left than
-   * this is handed back instead of sent, so a lease never runs out mid-send and no other
-   * worker can send it a second time.
-   */
-  sendTimeoutMs: number;
   /** Batches per call: bounds one worker step so the scheduler jobs still get their turn. */
   maxBatches: number;
   retry: RetryPolicy;
@@ -36,9 +51,9 @@ export interface DeliveryOptions {
 
 export const defaultDeliveryOptions: DeliveryOptions = {
   batchSize: 25,
-  leaseMs: 5 * 60_000,
+  leaseMs: 30_000,
+  renewEveryMs: 10_000,
   concurrency: 5,
-  sendTimeoutMs: smtpTimeouts.sendTimeout,
   maxBatches: 20,
   retry: defaultRetryPolicy,
 };
@@ -48,7 +63,7 @@ export interface DeliveryRunSummary {
   sent: number;
   retrying: number;
   failed: number;
-  /** Handed back unsent because their lease was too short to finish (a slow batch). */
+  /** Not sent by this worker: handed back at shutdown, or no longer ours (another worker took it after the lease ran out). */
   released: number;
 }
 
@@ -63,7 +78,7 @@ function dueCondition(now: Date) {
  * processes) can never claim the same row while its lease holds. Oldest first, so after
  * an outage a registrant's emails go out in the order they happened.
  */
-export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pick<DeliveryOptions, "batchSize" | "leaseMs">): DeliveryRow[] {
+export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pick<DeliveryOptions, "batchSize" | "leaseMs">, owner = workerIdentity): DeliveryRow[] {
   const now = deps.clock.now();
   const claimedUntil = new Date(now.getTime() + options.leaseMs);
   const due = deps.db
@@ -75,28 +90,93 @@ export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pi
   // The condition is repeated outside the subquery for databases that re-check rows at UPDATE time.
   return deps.db
     .update(emailDeliveries)
-    .set({ claimedUntil })
+    .set({ claimedUntil, claimedBy: owner })
     .where(and(inArray(emailDeliveries.id, due), dueCondition(now)))
     .returning()
     .all();
 }
 
+/** Whether the claim owner `claimedBy` is known to be dead: only decidable for owners on this host. */
+export function isDeadOwnerOnThisHost(claimedBy: string, self = workerIdentity): boolean {
+  const parts = claimedBy.split(":");
+  const selfParts = self.split(":");
+  const [bootId, pidText] = [parts.pop(), parts.pop()];
+  const [selfBootId, selfPid] = [selfParts.pop(), selfParts.pop()];
+  if (parts.join(":") !== selfParts.join(":") || !bootId || !pidText || !/^\d+$/.test(pidText)) return false;
+  // Our pid with another boot id: a process before us that had the same pid (a restarted container).
+  if (pidText === selfPid) return bootId !== selfBootId;
+  try {
+    process.kill(Number(pidText), 0);
+    return false;
+  } catch (error) {
+    // EPERM: the pid exists (another user's process); only ESRCH says nobody has it.
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Hands back at once the claims held by workers on this host whose process is gone, so a
+ * restarted worker sends what its crashed predecessor had claimed without waiting for the
+ * leases. Claims of live owners, and of owners on other hosts, are left to their leases.
+ */
+export function releaseClaimsOfDeadWorkers(deps: Pick<Deps, "db" | "clock">, self = workerIdentity): number {
+  const now = deps.clock.now();
+  const owners = deps.db
+    .selectDistinct({ claimedBy: emailDeliveries.claimedBy })
+    .from(emailDeliveries)
+    .where(and(inArray(emailDeliveries.status, [...dueStatuses]), gt(emailDeliveries.claimedUntil, now)))
+    .all()
+    .map((row) => row.claimedBy)
+    .filter((owner): owner is string => owner !== null && isDeadOwnerOnThisHost(owner, self));
+  if (owners.length === 0) return 0;
+  return deps.db
+    .update(emailDeliveries)
+    .set({ claimedUntil: null, claimedBy: null })
+    .where(and(inArray(emailDeliveries.claimedBy, owners), inArray(emailDeliveries.status, [...dueStatuses])))
+    .run().changes;
+}
+
 type Outcome = "sent" | "retrying" | "failed" | "released";
+
+/** The lease this worker holds on each row of the batch being sent, renewed as it goes. */
+type Leases = Map<string, Date>;
+
+/** Extends our claim on a row; false when it is no longer ours (released, or taken after it ran out). */
+function renewLease(deps: Pick<Deps, "db" | "clock">, leases: Leases, rowId: string, options: Pick<DeliveryOptions, "leaseMs">, owner: string): boolean {
+  const current = leases.get(rowId);
+  if (!current) return false;
+  const next = new Date(Math.max(current.getTime(), deps.clock.now().getTime() + options.leaseMs));
+  const renewed = deps.db
+    .update(emailDeliveries)
+    .set({ claimedUntil: next })
+    .where(and(eq(emailDeliveries.id, rowId), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, current), inArray(emailDeliveries.status, [...dueStatuses])))
+    .run().changes;
+  if (renewed === 0) {
+    leases.delete(rowId);
+    return false;
+  }
+  leases.set(rowId, next);
+  return true;
+}
 
 /**
  * Renders from the current state of the database and hands the message to the transport.
- * A row that cannot be sent now (shutting down, or too little lease left) is handed back
- * at once rather than left to wait for its lease to run out.
+ * A row that cannot be sent now (shutting down) is handed back at once rather than left to
+ * wait for its lease to run out; one that is no longer ours is left to its new owner.
  */
-async function deliverClaimed(deps: Deps, transport: MailTransport, row: DeliveryRow, options: DeliveryOptions, log: MailLog, stopping?: AbortSignal): Promise<Outcome> {
+async function deliverClaimed(deps: Deps, transport: MailTransport, row: DeliveryRow, options: DeliveryOptions, log: MailLog, leases: Leases, owner: string, stopping?: AbortSignal): Promise<Outcome> {
   const { db, clock, config } = deps;
-  const lease = row.claimedUntil!;
-  const stillOurs = and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.claimedUntil, lease), inArray(emailDeliveries.status, [...dueStatuses]));
-  const startedAt = clock.now();
-  if (stopping?.aborted || lease.getTime() - startedAt.getTime() < options.sendTimeoutMs) {
-    db.update(emailDeliveries).set({ claimedUntil: null }).where(stillOurs).run();
+  const stillOurs = (lease: Date) => and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, lease), inArray(emailDeliveries.status, [...dueStatuses]));
+  if (stopping?.aborted) {
+    const lease = leases.get(row.id);
+    if (lease) db.update(emailDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(lease)).run();
+    leases.delete(row.id);
     return "released";
   }
+  // A full lease ahead before the message goes out; a row that waited behind slow sends
+  // and was taken over by another worker meanwhile is not sent a second time.
+  if (!renewLease(deps, leases, row.id, options, owner)) return "released";
+  const startedAt = clock.now();
   try {
     const facts = loadEmailFacts(db, row);
     const rendered = renderEmail(config, row, facts, startedAt, issueLinkTokens(db, row, facts, startedAt));
@@ -106,23 +186,31 @@ async function deliverClaimed(deps: Deps, transport: MailTransport, row: Deliver
     const attempts = row.attempts + 1;
     const givingUp = attempts >= attemptsAllowed(options.retry, failure);
     const now = clock.now();
-    db.update(emailDeliveries)
-      .set({
-        status: givingUp ? "FAILED" : "RETRYING",
-        attempts: sql`${emailDeliveries.attempts} + 1`,
-        lastError: failure.message,
-        claimedUntil: null,
-        nextAttemptAt: givingUp ? now : new Date(now.getTime() + retryDelayMs(options.retry, attempts, options.random)),
-      })
-      .where(stillOurs)
-      .run();
+    const lease = leases.get(row.id);
+    // A claim lost mid-send (another worker has the row now) is theirs to record.
+    if (lease) {
+      db.update(emailDeliveries)
+        .set({
+          status: givingUp ? "FAILED" : "RETRYING",
+          attempts: sql`${emailDeliveries.attempts} + 1`,
+          lastError: failure.message,
+          claimedUntil: null,
+          claimedBy: null,
+          nextAttemptAt: givingUp ? now : new Date(now.getTime() + retryDelayMs(options.retry, attempts, options.random)),
+        })
+        .where(stillOurs(lease))
+        .run();
+    }
+    leases.delete(row.id);
     (givingUp ? log.error : log.warn).call(log, { deliveryId: row.id, kind: row.kind, attempts, permanent: failure.permanent, error: failure.message }, givingUp ? "email delivery failed for good" : "email delivery failed; will retry");
     return givingUp ? "failed" : "retrying";
   }
+  // Sent: no retry is pending any more, so no error or next attempt is left to show.
   db.update(emailDeliveries)
-    .set({ status: "SENT", sentAt: clock.now(), attempts: sql`${emailDeliveries.attempts} + 1`, claimedUntil: null })
+    .set({ status: "SENT", sentAt: clock.now(), attempts: sql`${emailDeliveries.attempts} + 1`, claimedUntil: null, claimedBy: null, lastError: null })
     .where(and(eq(emailDeliveries.id, row.id), inArray(emailDeliveries.status, [...dueStatuses])))
     .run();
+  leases.delete(row.id);
   return "sent";
 }
 
@@ -144,20 +232,40 @@ function groupByRecipient(rows: DeliveryRow[]): DeliveryRow[][] {
  */
 export async function deliverDueEmails(deps: Deps, transport: MailTransport, log: MailLog, overrides: Partial<DeliveryOptions> = {}, stopping?: AbortSignal): Promise<DeliveryRunSummary> {
   const options: DeliveryOptions = { ...defaultDeliveryOptions, ...overrides };
+  const owner = workerIdentity;
   const summary: DeliveryRunSummary = { claimed: 0, sent: 0, retrying: 0, failed: 0, released: 0 };
   for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
-    const claimed = claimDueDeliveries(deps, options);
+    const taken = releaseClaimsOfDeadWorkers(deps, owner);
+    if (taken > 0) log.warn({ deliveries: taken }, "took back emails claimed by a worker that is no longer running");
+    const claimed = claimDueDeliveries(deps, options, owner);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
+    const leases: Leases = new Map(claimed.map((row) => [row.id, row.claimedUntil!]));
+    // One UPDATE per row (not one transaction): what is in `leases` always matches what is committed.
+    const renewal = setInterval(() => {
+      try {
+        for (const id of [...leases.keys()]) {
+          if (!renewLease(deps, leases, id, options, owner)) log.warn({ deliveryId: id }, "email claim lost before it was sent; another worker has it");
+        }
+      } catch (error) {
+        // A busy database this once: the next renewal comes well before the lease runs out.
+        log.warn({ err: error }, "could not renew the email claims");
+      }
+    }, options.renewEveryMs);
+    renewal.unref();
     // One recipient's messages go one after another, in order; different recipients in parallel.
     const byRecipient = groupByRecipient(claimed);
     let next = 0;
     const lane = async () => {
       while (next < byRecipient.length) {
-        for (const row of byRecipient[next++]!) summary[await deliverClaimed(deps, transport, row, options, log, stopping)]++;
+        for (const row of byRecipient[next++]!) summary[await deliverClaimed(deps, transport, row, options, log, leases, owner, stopping)]++;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, byRecipient.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(options.concurrency, byRecipient.length) }, lane));
+    } finally {
+      clearInterval(renewal);
+    }
   }
   return summary;
 }

@@ -126,7 +126,8 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
       },
       close: () => real.close(),
     };
-    const doomed = createWorker(mail.server.app.deps, { transport: dying, log: silentLog, delivery: { batchSize: 30, concurrency: 1 } });
+    // (a dead worker renews nothing: this one's renewal is set beyond the test)
+    const doomed = createWorker(mail.server.app.deps, { transport: dying, log: silentLog, delivery: { batchSize: 30, concurrency: 1, renewEveryMs: 60 * MINUTE } });
     void doomed.runOnce();
     await mail.smtp.waitForCount(10);
     await new Promise((resolve) => setTimeout(resolve, 50));

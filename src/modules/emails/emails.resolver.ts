@@ -1,7 +1,8 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { requireAdmin } from "../../auth/guards.js";
 import { EmailStatus } from "../../common/enums.js";
 import type { Context } from "../../context.js";
+import type { EmailDeliveryRow } from "./emails.access.js";
 import { listEmailDeliveries, resendEmail } from "./emails.service.js";
 import { EmailDelivery, EmailDeliveryConnection } from "./emails.type.js";
 
@@ -23,5 +24,17 @@ export class EmailDeliveryResolver {
   resendEmail(@Ctx() ctx: Context, @Arg("deliveryId", () => ID) deliveryId: string) {
     requireAdmin(ctx);
     return resendEmail(ctx.deps.db, ctx.deps.clock, deliveryId);
+  }
+
+  // The columns keep what the last attempt left; once SENT (or FAILED for good) no attempt
+  // is pending, so an admin sees no stale retry time (or, once SENT, error).
+  @FieldResolver()
+  nextAttemptAt(@Root() delivery: EmailDeliveryRow): Date | null {
+    return delivery.status === "QUEUED" || delivery.status === "RETRYING" ? delivery.nextAttemptAt : null;
+  }
+
+  @FieldResolver()
+  lastError(@Root() delivery: EmailDeliveryRow): string | null {
+    return delivery.status === "SENT" ? null : delivery.lastError;
   }
 }

@@ -6,6 +6,7 @@ import { isKnownCurrency } from "../../common/money.js";
 import { localToInstant } from "../../common/time.js";
 import { characterCount, InputChecker, limits, slugPattern } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
+import { writeTransaction } from "../../db/write-transaction.js";
 import {
   eligibilityAnswers,
   eligibilityCriteria,
@@ -23,6 +24,7 @@ import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
 import { subjectFor } from "../../mail/subjects.js";
 import { recordChange } from "../registrations/registration-timeline.js";
+import { promoteFromWaitlist } from "../registrations/registrations.service.js";
 import { activeStatuses, seatHoldingStatuses, type EventRow } from "./event-rules.js";
 import type { EventFilter, EventInput, EventPartnerInput } from "./events.inputs.js";
 
@@ -89,7 +91,7 @@ interface CheckedSession {
 }
 
 /** Validates an EventInput completely, reporting every problem at once. */
-function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
+function checkEventInput(db: Writer, input: EventInput, existing: EventRow | null) {
   const check = new InputChecker();
   const at = (...path: (string | number)[]) => ["input", ...path.map(String)];
   const slug = check.requiredText(at("slug"), input.slug, limits.slug);
@@ -184,6 +186,7 @@ function checkEventInput(db: Db, input: EventInput, existing: EventRow | null) {
     endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
   };
   // Only a capacity that is itself valid is compared with the seats held (one error per mistake).
+  // The caller runs this inside its write transaction, so no registration can slip in between.
   if (existing && values.capacity !== null && Number.isInteger(values.capacity) && values.capacity >= 1) {
     const held = countSeatsHeld(db, existing.id);
     if (values.capacity < held) check.add("INVALID", `${held} seats are already held; capacity cannot be lower.`, at("capacity"));
@@ -212,10 +215,11 @@ function writeChildren(tx: Writer, eventId: string, checked: CheckedEvent): void
 }
 
 export function createEvent({ db, clock }: Deps, input: EventInput): EventRow {
-  const checked = checkEventInput(db, input, null);
-  const now = clock.now();
-  const id = newId("event");
-  return db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
+    // Checked under the write lock: the slug cannot be taken by another process meanwhile.
+    const checked = checkEventInput(tx, input, null);
+    const now = clock.now();
+    const id = newId("event");
     const row = tx.insert(events).values({ id, ...checked.values, status: "DRAFT", createdAt: now, updatedAt: now }).returning().get();
     writeChildren(tx, id, checked);
     if (checked.sessions.length) {
@@ -234,15 +238,18 @@ export function createEvent({ db, clock }: Deps, input: EventInput): EventRow {
  * moves or the venue changes, the schedule version rises and every active registrant is
  * mailed EVENT_CHANGED.
  */
-export function updateEvent({ db, clock }: Deps, id: string, input: EventInput): EventRow {
-  const existing = db.select().from(events).where(eq(events.id, id)).get();
-  if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
-  if (existing.status === "CANCELLED" || existing.status === "COMPLETED") {
-    throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be edited.`, ["id"]);
-  }
-  const checked = checkEventInput(db, input, existing);
-  const now = clock.now();
-  return db.transaction((tx) => {
+export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow {
+  const { db, clock } = deps;
+  // One IMMEDIATE transaction from the first read: the status, the seats held (which the new
+  // capacity must not go below) and the criteria answered are those of the moment of the write.
+  return writeTransaction(db, (tx) => {
+    const existing = tx.select().from(events).where(eq(events.id, id)).get();
+    if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
+    if (existing.status === "CANCELLED" || existing.status === "COMPLETED") {
+      throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be edited.`, ["id"]);
+    }
+    const checked = checkEventInput(tx, input, existing);
+    const now = clock.now();
     const oldSessions = tx.select().from(sessions).where(eq(sessions.eventId, id)).orderBy(asc(sessions.position)).all();
     const scheduleChanged =
       existing.venueId !== checked.values.venueId ||
@@ -277,6 +284,9 @@ export function updateEvent({ db, clock }: Deps, id: string, input: EventInput):
     const scheduleVersion = existing.scheduleVersion + (scheduleChanged ? 1 : 0);
     const row = tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
     if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false, sessionsLeavingCalendars(oldSessions, checked.sessions));
+    // Seats added (a higher or no capacity) go to the waitlist first, in this transaction,
+    // before any newcomer can take them.
+    promoteFromWaitlist(tx, deps, row, now);
     return row;
   });
 }
@@ -311,11 +321,14 @@ function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasio
 }
 
 export function publishEvent({ db, clock }: Deps, id: string): EventRow {
-  const existing = db.select().from(events).where(eq(events.id, id)).get();
-  if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
-  if (existing.status !== "DRAFT") throw new DomainError("INVALID_STATE", `Only a draft can be published; this event is ${existing.status}.`, ["id"]);
-  const now = clock.now();
-  return db.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+  // Read under the write lock: an event cancelled by another process stays cancelled.
+  return writeTransaction(db, (tx) => {
+    const existing = tx.select().from(events).where(eq(events.id, id)).get();
+    if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
+    if (existing.status !== "DRAFT") throw new DomainError("INVALID_STATE", `Only a draft can be published; this event is ${existing.status}.`, ["id"]);
+    const now = clock.now();
+    return tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+  });
 }
 
 /**
@@ -326,13 +339,15 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
   const check = new InputChecker();
   const cleanReason = check.multilineText(["reason"], reason, limits.note);
   check.throwIfAny();
-  const existing = db.select().from(events).where(eq(events.id, id)).get();
-  if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
-  if (existing.status !== "DRAFT" && existing.status !== "PUBLISHED") {
-    throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be cancelled.`, ["id"]);
-  }
-  const now = clock.now();
-  return db.transaction((tx) => {
+  // The status and the registrations to cancel are read under the write lock: a registration
+  // committed by another process a moment earlier is cancelled (and told) with the rest.
+  return writeTransaction(db, (tx) => {
+    const existing = tx.select().from(events).where(eq(events.id, id)).get();
+    if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
+    if (existing.status !== "DRAFT" && existing.status !== "PUBLISHED") {
+      throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be cancelled.`, ["id"]);
+    }
+    const now = clock.now();
     const row = tx.update(events).set({ status: "CANCELLED", cancelReason: cleanReason, cancelledAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
     notifyActiveRegistrants(tx, now, row, "cancelled", true);
     const active = tx
@@ -360,27 +375,27 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
 }
 
 export function setEventPartners({ db }: Deps, eventId: string, partners: EventPartnerInput[]): EventRow {
-  const event = db.select().from(events).where(eq(events.id, eventId)).get();
-  if (!event) throw new DomainError("NOT_FOUND", "No event has this id.", ["eventId"]);
-  const check = new InputChecker();
-  if (partners.length > 50) check.add("INVALID", "At most 50 partners.", ["partners"]);
-  const ids = partners.map((partner) => partner.organisationId);
-  const known = new Set(ids.length ? db.select({ id: organisations.id }).from(organisations).where(inArray(organisations.id, ids)).all().map((row) => row.id) : []);
-  const seen = new Set<string>();
-  partners.forEach((partner, index) => {
-    if (!known.has(partner.organisationId)) check.add("NOT_FOUND", "No organisation has this id.", ["partners", String(index), "organisationId"]);
-    if (seen.has(partner.organisationId)) check.add("INVALID", "Each organisation may appear once; give it several roles instead.", ["partners", String(index), "organisationId"]);
-    seen.add(partner.organisationId);
-    if (partner.roles.length === 0) check.add("REQUIRED", "A partner needs at least one role.", ["partners", String(index), "roles"]);
-  });
-  check.throwIfAny();
-  db.transaction((tx) => {
+  return writeTransaction(db, (tx) => {
+    const event = tx.select().from(events).where(eq(events.id, eventId)).get();
+    if (!event) throw new DomainError("NOT_FOUND", "No event has this id.", ["eventId"]);
+    const check = new InputChecker();
+    if (partners.length > 50) check.add("INVALID", "At most 50 partners.", ["partners"]);
+    const ids = partners.map((partner) => partner.organisationId);
+    const known = new Set(ids.length ? tx.select({ id: organisations.id }).from(organisations).where(inArray(organisations.id, ids)).all().map((row) => row.id) : []);
+    const seen = new Set<string>();
+    partners.forEach((partner, index) => {
+      if (!known.has(partner.organisationId)) check.add("NOT_FOUND", "No organisation has this id.", ["partners", String(index), "organisationId"]);
+      if (seen.has(partner.organisationId)) check.add("INVALID", "Each organisation may appear once; give it several roles instead.", ["partners", String(index), "organisationId"]);
+      seen.add(partner.organisationId);
+      if (partner.roles.length === 0) check.add("REQUIRED", "A partner needs at least one role.", ["partners", String(index), "roles"]);
+    });
+    check.throwIfAny();
     tx.delete(eventPartners).where(eq(eventPartners.eventId, eventId)).run();
     if (partners.length) {
       tx.insert(eventPartners)
         .values(partners.map((partner, index) => ({ eventId, organisationId: partner.organisationId, position: index + 1, roles: [...new Set(partner.roles)], bookingUrl: partner.bookingUrl ?? null })))
         .run();
     }
+    return event;
   });
-  return event;
 }

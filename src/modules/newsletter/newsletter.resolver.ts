@@ -7,6 +7,7 @@ import { toPayload, UserError } from "../../common/payload.js";
 import { DateTimeScalar, EmailAddressScalar } from "../../common/scalars.js";
 import { InputChecker, limits } from "../../common/validate.js";
 import type { Context } from "../../context.js";
+import { writeTransaction } from "../../db/write-transaction.js";
 import { confirmSubscription, listConfirmedSubscribers, startNewsletterOptIn, unsubscribe } from "./newsletter.service.js";
 
 @InputType()
@@ -90,7 +91,7 @@ export class NewsletterResolver {
       const firstName = check.text(["input", "firstName"], input.firstName, limits.name);
       check.throwIfAny();
       const viewer = ctx.viewer;
-      ctx.deps.db.transaction((tx) =>
+      writeTransaction(ctx.deps.db, (tx) =>
         startNewsletterOptIn(tx, ctx.deps.clock, { email: input.email, firstName, method: "FORM", source: viewer.role === "PARTNER" ? viewer.organisationId : "api" }),
       );
       return ok;

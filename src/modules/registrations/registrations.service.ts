@@ -8,6 +8,7 @@ import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits, normalizeEmail } from "../../common/validate.js";
 import { eligibilityAnswers, eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/schema.js";
+import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
@@ -41,8 +42,9 @@ export interface RegisterResult {
 
 /**
  * Takes an application for a place. Everything is validated before anything is written;
- * then the duplicate check, the seat check and the insert run in one synchronous
- * IMMEDIATE transaction, so concurrent calls can never hold more seats than exist.
+ * the event's rules, the duplicate check, the seat check and the insert run in one
+ * synchronous IMMEDIATE transaction, so concurrent calls (in any number of processes) can
+ * never hold more seats than exist, nor register for an event cancelled meanwhile.
  */
 export function register(deps: Deps, input: RegisterInput, source: RegistrationSource | null, actor: string): RegisterResult {
   const { db, clock } = deps;
@@ -60,21 +62,25 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
     if (replay) return replay;
   }
 
-  const event = db.select().from(events).where(eq(events.id, input.eventId)).get();
-  if (!event || event.status === "DRAFT") throw new DomainError("NOT_FOUND", "No event has this id.", ["input", "eventId"]);
-  const checked = checkRegistration(deps, event, input);
-  const closed = registrationClosedReason(event, clock.now());
-  if (closed) throw new DomainError("REGISTRATION_CLOSED", closed, ["input", "eventId"]);
-
   const manageToken = newToken("manageToken");
-  const result = db.transaction(
+  // Everything that decides the outcome (the event's status, registration window, capacity,
+  // price, review, waitlist and criteria) is read inside the write lock: another process may
+  // cancel or change the event at any moment, and a decision on a copy read before BEGIN
+  // would act on a state that no longer exists.
+  return writeTransaction(
+    db,
     (tx) => {
       // Re-checked inside the write lock: a concurrent retry may have finished meanwhile.
       if (idempotencyKey !== null) {
         const replay = replayIdempotent(tx, clock.now(), idempotencyKey, requestHash!);
         if (replay) return replay;
       }
+      const event = tx.select().from(events).where(eq(events.id, input.eventId)).get();
+      if (!event || event.status === "DRAFT") throw new DomainError("NOT_FOUND", "No event has this id.", ["input", "eventId"]);
+      const checked = checkRegistration(tx, event, input);
       const now = clock.now();
+      const closed = registrationClosedReason(event, now);
+      if (closed) throw new DomainError("REGISTRATION_CLOSED", closed, ["input", "eventId"]);
       const duplicate = tx
         .select({ id: registrations.id })
         .from(registrations)
@@ -129,9 +135,7 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
       }
       return { registration: tx.select().from(registrations).where(eq(registrations.id, id)).get()!, manageToken, userErrors: [] };
     },
-    { behavior: "immediate" },
   );
-  return result;
 }
 
 /** The status a registration that got a seat starts in. */
@@ -177,7 +181,7 @@ function uniqueReference(tx: Writer, event: EventRow): string {
   }
 }
 
-function checkRegistration({ db }: Deps, event: EventRow, input: RegisterInput) {
+function checkRegistration(db: Writer, event: EventRow, input: RegisterInput) {
   const check = new InputChecker();
   const at = (...path: (string | number)[]) => ["input", ...path.map(String)];
   const attendee = input.attendee;
@@ -284,9 +288,10 @@ export function grantAccess(tx: Writer, clock: Clock, registration: Registration
 
 /**
  * Offers freed seats to the longest-waiting WAITLISTED registrations, in the caller's
- * transaction. A promoted place is held for the event's offer window.
+ * transaction: after a cancellation or rejection, and when an event's capacity rises.
+ * A promoted place is held for the event's offer window.
  */
-function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now: Date): void {
+export function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now: Date): void {
   if (event.status !== "PUBLISHED") return;
   let free = event.capacity === null ? Number.POSITIVE_INFINITY : event.capacity - countSeatsHeld(tx, event.id);
   while (free > 0) {
@@ -317,7 +322,8 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
   const check = new InputChecker();
   const note = check.multilineText(["input", "note"], input.note, limits.note);
   check.throwIfAny();
-  return deps.db.transaction(
+  return writeTransaction(
+    deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, input.registrationId);
       if (registration.status !== "PENDING_REVIEW") {
@@ -339,7 +345,6 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
       mail(tx, deps.clock, approved, event, "APPLICATION_APPROVED", "initial", { note });
       return approved;
     },
-    { behavior: "immediate" },
   );
 }
 
@@ -353,7 +358,8 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
   const receivedAt = input.receivedAt ?? now;
   if (receivedAt.getTime() > now.getTime() + 5 * 60_000) check.add("INVALID", "receivedAt cannot be in the future.", ["input", "receivedAt"]);
   check.throwIfAny();
-  return deps.db.transaction(
+  return writeTransaction(
+    deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, input.registrationId);
       if (registration.status === "CANCELLED" || registration.status === "REJECTED") {
@@ -372,7 +378,6 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
       }
       return setStatus(tx, registration, now, {});
     },
-    { behavior: "immediate" },
   );
 }
 
@@ -383,7 +388,7 @@ export function cancelRegistration(deps: Deps, registrationId: string, reason: s
   const check = new InputChecker();
   const cleanReason = check.multilineText(["input", "reason"], reason, limits.note);
   check.throwIfAny();
-  return deps.db.transaction((tx) => cancelInTransaction(tx, deps, registrationId, cleanReason, actor, action), { behavior: "immediate" });
+  return writeTransaction(deps.db, (tx) => cancelInTransaction(tx, deps, registrationId, cleanReason, actor, action));
 }
 
 function cancelInTransaction(tx: Writer, deps: Deps, registrationId: string, reason: string | null, actor: string, action: string): RegistrationRow {
@@ -420,7 +425,8 @@ export function lapseExpiredOffers(deps: Deps): number {
     .all();
   let lapsed = 0;
   for (const { id } of due) {
-    deps.db.transaction(
+    writeTransaction(
+      deps.db,
       (tx) => {
         const current = tx.select().from(registrations).where(eq(registrations.id, id)).get();
         // Another run, a payment or an approval may have got here first.
@@ -428,7 +434,6 @@ export function lapseExpiredOffers(deps: Deps): number {
         cancelInTransaction(tx, deps, id, "The offered place was not taken up in time.", "system", "OFFER_LAPSED");
         lapsed++;
       },
-      { behavior: "immediate" },
     );
   }
   return lapsed;
@@ -438,7 +443,8 @@ export function markPrerequisiteCompleted(deps: Deps, registrationId: string, co
   const now = deps.clock.now();
   const at = completedAt ?? now;
   if (at.getTime() > now.getTime() + 5 * 60_000) throw new DomainError("INVALID", "completedAt cannot be in the future.", ["completedAt"]);
-  return deps.db.transaction(
+  return writeTransaction(
+    deps.db,
     (tx) => {
       const { registration } = loadForChange(tx, registrationId);
       if (registration.status === "CANCELLED" || registration.status === "REJECTED") {
@@ -447,7 +453,6 @@ export function markPrerequisiteCompleted(deps: Deps, registrationId: string, co
       recordChange(tx, { registrationId, at: now, actor, action: "PREREQUISITE_COMPLETED", note: at.toISOString() });
       return setStatus(tx, registration, now, { prerequisiteCompletedAt: at });
     },
-    { behavior: "immediate" },
   );
 }
 
@@ -487,7 +492,8 @@ export function requestEarlyAccess(deps: Deps, registrationId: string, reason: s
 
 /** An admin opens the prerequisite course now; only for places paid in full. */
 export function grantEarlyAccess(deps: Deps, registrationId: string, actor: string): RegistrationRow {
-  return deps.db.transaction(
+  return writeTransaction(
+    deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, registrationId);
       if (registration.status !== "CONFIRMED" || amountPaidMinor(tx, registrationId) < registration.amountDueMinor) {
@@ -496,7 +502,6 @@ export function grantEarlyAccess(deps: Deps, registrationId: string, actor: stri
       if (registration.accessGrantedAt && !registration.accessRevokedAt) throw new DomainError("INVALID_STATE", "Access is already granted.", ["registrationId"]);
       return grantAccess(tx, deps.clock, registration, event, deps.clock.now(), actor, "EARLY_ACCESS_GRANTED");
     },
-    { behavior: "immediate" },
   );
 }
 
@@ -510,7 +515,8 @@ export function grantDueAccess(deps: Deps): number {
     .all();
   let granted = 0;
   for (const { id } of due) {
-    deps.db.transaction(
+    writeTransaction(
+      deps.db,
       (tx) => {
         const current = tx.select().from(registrations).where(eq(registrations.id, id)).get();
         if (!current || current.status !== "CONFIRMED" || current.accessGrantedAt || !current.accessScheduledFor || current.accessScheduledFor > now) return;
@@ -518,7 +524,6 @@ export function grantDueAccess(deps: Deps): number {
         grantAccess(tx, deps.clock, current, event, now, "system", "ACCESS_GRANTED");
         granted++;
       },
-      { behavior: "immediate" },
     );
   }
   return granted;
