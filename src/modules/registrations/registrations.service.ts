@@ -465,7 +465,8 @@ export function requestEarlyAccess(deps: Deps, registrationId: string, reason: s
   const check = new InputChecker();
   const cleanReason = check.requiredMultilineText(["input", "reason"], reason, limits.note);
   check.throwIfAny();
-  return deps.db.transaction(
+  return writeTransaction(
+    deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, registrationId);
       if (!cancellable.includes(registration.status)) throw new DomainError("INVALID_STATE", `This registration is ${registration.status.toLowerCase()}.`, ["input", "registrationId"]);
@@ -486,7 +487,6 @@ export function requestEarlyAccess(deps: Deps, registrationId: string, reason: s
       });
       return updated;
     },
-    { behavior: "immediate" },
   );
 }
 
