@@ -54,6 +54,8 @@ export interface ServerProcess {
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
+  /** Everything on stdout so far: the start banner and the JSON log lines. */
+  stdout(): string;
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     waitForLog,
     exited,
     stderr: () => stderrText,
+    stdout: () => stdoutText,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
