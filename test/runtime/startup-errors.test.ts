@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
 import { runCli, spawnServer } from "../helpers/process.js";
+import { startTestServer } from "../helpers/server.js";
+import { deliveries } from "../mail/mail-harness.js";
 
 /*
  * A place the process cannot write to stops the start with one line naming the setting,
@@ -70,5 +73,29 @@ describe("start-up errors name what is wrong", () => {
     // then
     expect(health.status).toBe(200);
     expect(server.stderr()).toBe("");
+  });
+});
+
+describe("a file-system error is reported with its code once", () => {
+  it("a mail folder that breaks after start: the delivery's lastError reads `EEXIST: file already exists…`, not `EEXIST: EEXIST: …`", async () => {
+    // given: MAIL_DIR passed the start-up check, then became a file
+    const server = await startTestServer({ env: { RATE_LIMITS: "off" } });
+    try {
+      const course = await createCourse(server);
+      const { data } = await server.gql(REGISTER, { input: registrationInput(course) });
+      const mailDir = server.app.deps.config.mailDir;
+      rmSync(mailDir, { recursive: true, force: true });
+      writeFileSync(mailDir, "not a folder\n");
+
+      // when
+      await server.app.worker.runOnce();
+
+      // then
+      const [row] = deliveries(server, { registrationId: data.register.registration.id });
+      expect(row!.status).not.toBe("SENT");
+      expect(row!.lastError).toBe(`EEXIST: file already exists, mkdir '${mailDir}'`);
+    } finally {
+      await server.close();
+    }
   });
 });
