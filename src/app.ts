@@ -14,6 +14,7 @@ import { createServer, type ServerHandle } from "./server.js";
 import { createWorker, type Worker } from "./jobs/worker.js";
 import type { DeliveryOptions } from "./mail/deliver.js";
 import { createMailTransport, type MailTransport } from "./mail/transport.js";
+import { checkDatabaseLocation, checkMailDir, databaseOpenError } from "./startup-checks.js";
 
 export interface AppOptions {
   clock?: Clock;
@@ -26,8 +27,15 @@ export interface AppOptions {
 
 /** Opens and migrates the database: what every command (serve, worker, keys) starts with. */
 export function openDeps(config: Config, options: AppOptions = {}): Deps {
-  const db = openDatabase(config.databasePath, options.database);
-  applyMigrations(db);
+  checkDatabaseLocation(config.databasePath);
+  let db: Db | undefined;
+  try {
+    db = openDatabase(config.databasePath, options.database);
+    applyMigrations(db);
+  } catch (error) {
+    if (db) closeDb(db);
+    throw databaseOpenError(config.databasePath, error);
+  }
   return { db, clock: options.clock ?? systemClock, config };
 }
 
@@ -65,6 +73,7 @@ export function prepareDatabase(deps: Deps): { seeded: boolean } {
 
 /** Starts the API server (and, with WORKER=true, the worker) on the configured address. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
+  if (!options.mailTransport && !config.smtpUrl) checkMailDir(config.mailDir);
   const deps = openDeps(config, options);
   const { seeded } = prepareDatabase(deps);
   const adminKey = localAdminKey(deps);

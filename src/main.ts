@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { closeDb, openDeps, prepareDatabase, startApp } from "./app.js";
+import type { Db } from "./db/client.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { organisations } from "./db/schema.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./modules/api-keys/api-keys.service.js";
@@ -10,6 +11,7 @@ import { emitSchema, schemaFile } from "./schema.js";
 import { createWorker } from "./jobs/worker.js";
 import { createMailTransport } from "./mail/transport.js";
 import { pino } from "pino";
+import { checkMailDir, StartupError } from "./startup-checks.js";
 
 const usage = `usage: tsx src/main.ts <command>
   serve                     start the API server (the default)
@@ -23,12 +25,23 @@ const usage = `usage: tsx src/main.ts <command>
   keys list
   keys revoke KEY_ID`;
 
+/** What a production operator must still do, printed under the banner at every start until done. */
+function productionWarnings(config: Config, db: Db): string[] {
+  if (!config.production) return [];
+  const warnings: string[] = [];
+  const hasAdminKey = listApiKeys(db).some((row) => row.kind === "ADMIN" && !row.revokedAt);
+  if (!hasAdminKey) {
+    warnings.push("no admin key yet, so nobody can set up courses. Create the first one with `npm run keys -- create --admin` (shown once), or start with ADMIN_API_KEY set.");
+  }
+  if (!config.smtpUrl) {
+    warnings.push(`SMTP_URL is not set: emails are only written as .eml files in MAIL_DIR (${config.mailDir}); nobody receives them. Set SMTP_URL=smtp://user:pass@host:587 to send them.`);
+  }
+  return warnings;
+}
+
 async function serve(config: Config): Promise<void> {
   const app = await startApp(config);
   const log = app.app.log;
-  console.log(`\n  Event registration API ready\n  IDE (GraphQL Playground):  ${app.url}/graphql`);
-  if (app.localAdminKey) console.log(`  Local admin key:           ${app.localAdminKey}\n  In the IDE, HTTP HEADERS:  { "Authorization": "Bearer ${app.localAdminKey}" }`);
-  console.log(`  Mail:                      ${config.smtpUrl ? "SMTP" : `.eml files in ${config.mailDir}`}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -42,8 +55,15 @@ async function serve(config: Config): Promise<void> {
     await app.close();
     process.exit(0);
   };
+  // Before the banner: a signal from here on is a graceful stop, never the default kill.
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  const banner = [`\n  Event registration API ready\n  IDE (GraphQL Playground):  ${app.url}/graphql`];
+  if (app.localAdminKey) banner.push(`  Local admin key:           ${app.localAdminKey}\n  In the IDE, HTTP HEADERS:  { "Authorization": "Bearer ${app.localAdminKey}" }`);
+  banner.push(`  Mail:                      ${config.smtpUrl ? "SMTP" : `.eml files in ${config.mailDir}`}\n`);
+  const warnings = productionWarnings(config, app.deps.db);
+  if (warnings.length) banner.push(`${warnings.map((warning) => `  WARNING: ${warning}`).join("\n")}\n`);
+  console.log(banner.join("\n")); // one write, so a reader never sees half of it
 }
 
 /**
@@ -52,6 +72,7 @@ async function serve(config: Config): Promise<void> {
  */
 async function worker(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel, base: { component: "worker" } });
+  if (!config.smtpUrl) checkMailDir(config.mailDir);
   const deps = openDeps(config);
   const transport = createMailTransport(config, log);
   const loop = createWorker(deps, { transport, log });
@@ -74,6 +95,23 @@ async function worker(config: Config): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * The service keeps only the origin of a URL; from the command line a page address is
+ * more likely a mistake (the key would work on the whole site), so say so instead.
+ */
+function refuseMoreThanAnOrigin(raw: string): void {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return; // not a URL at all: the service refuses it with its own message
+  }
+  if (url.origin === "null") return;
+  if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(raw) || url.username || url.password) {
+    throw new Error(`--origin takes an origin (scheme, host and port), not a page address: use --origin ${url.origin} instead of ${raw}`);
+  }
 }
 
 function keys(config: Config, args: string[]): void {
@@ -100,11 +138,14 @@ function keys(config: Config, args: string[]): void {
         organisationId = deps.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.slug, values.org)).get()?.id ?? null;
         if (!organisationId) throw new Error(`no organisation has the slug "${values.org}"`);
       }
+      for (const origin of values.origin ?? []) refuseMoreThanAnOrigin(origin);
       const { key, row } = createApiKey(deps.db, deps.clock, { kind, name: values.name ?? `${kind.toLowerCase()} key (CLI)`, organisationId, allowedOrigins: values.origin ?? [] });
       console.log(`created ${row.kind} key ${row.id} "${row.name}"${row.allowedOrigins.length ? ` for ${row.allowedOrigins.join(", ")}` : ""}`);
       console.log(`\n  ${key}\n\nThis is the only time the key is shown; only its hash is stored.`);
     } else if (action === "list") {
-      for (const row of listApiKeys(deps.db)) {
+      const rows = listApiKeys(deps.db);
+      if (rows.length === 0) console.log("no API keys yet; create the first admin key with `npm run keys -- create --admin`");
+      for (const row of rows) {
         console.log([row.id, row.kind.padEnd(11), `${row.prefix}…`, row.revokedAt ? "REVOKED" : "active ", row.name, row.allowedOrigins.join(" ")].join("  "));
       }
     } else if (action === "revoke") {
@@ -153,6 +194,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`config error: ${error.message}`);
+  else if (error instanceof StartupError) console.error(`cannot start: ${error.message}`);
   else if (error instanceof DomainError) console.error(`error: ${error.errors.map((e) => e.message).join("; ")}`);
   else if (error instanceof Error && !error.stack?.includes("\n    at ")) console.error(error.message);
   else console.error(error instanceof Error ? error.message : error);

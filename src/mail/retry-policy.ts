@@ -49,7 +49,10 @@ export function classifySendError(error: unknown): SendFailure {
   const responseCode = typeof details.responseCode === "number" ? details.responseCode : null;
   // nodemailer sets `permanent` from the reply class (5xx except 503); older paths only the code.
   const permanent = typeof details.permanent === "boolean" ? details.permanent : responseCode !== null && responseCode >= 500 && responseCode !== 503;
-  const parts = [typeof details.code === "string" ? details.code : null, typeof details.response === "string" ? details.response : typeof details.message === "string" ? details.message : String(error)];
+  const text = typeof details.response === "string" ? details.response : typeof details.message === "string" ? details.message : String(error);
+  // Node's fs errors already start with their code ("EACCES: permission denied, …")
+  const code = typeof details.code === "string" && !text.startsWith(`${details.code}:`) ? details.code : null;
+  const parts = [code, text];
   return { permanent, message: parts.filter(Boolean).join(": ").slice(0, 1000) };
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -54,6 +54,8 @@ export interface ServerProcess {
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
+  /** Everything on stdout so far: the start banner and the JSON log lines. */
+  stdout(): string;
   stop(): Promise<void>;
 }
 
@@ -122,12 +124,139 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     waitForLog,
     exited,
     stderr: () => stderrText,
+    stdout: () => stdoutText,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
         await exited;
         clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface NpmScriptProcess {
+  /** The `npm` process itself: what a process manager or a container runtime signals. */
+  child: ChildProcess;
+  /** stdout so far (banner lines and JSON log lines). */
+  stdout(): string;
+  stderr(): string;
+  /** Every JSON log line so far. */
+  logs(): LogLine[];
+  /** Resolves with the first log line (already seen or coming) that matches. */
+  waitForLog(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** The pids of npm and of every process below it (sh, node, esbuild…), as of now. */
+  processTree(): number[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILLs whatever of the tree is still alive and removes the folder. */
+  cleanUp(): void;
+}
+
+/** The parent pid of every process, read from /proc (Linux). */
+function parentPids(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid …"; comm may hold spaces and parentheses, so split after the last ")"
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return parents;
+}
+
+/** Whether a pid still names a live process (a zombie waiting to be reaped counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `npm run <script>` from the project root, as an operator or a container would,
+ * with its database and mail folder in a fresh temporary folder.
+ */
+export function spawnNpmScript(script: string, env: Record<string, string> = {}): NpmScriptProcess & { dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "events-npm-"));
+  const child = spawn("npm", ["run", "--silent", script], {
+    cwd: projectRoot,
+    env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", SEED_DEMO: "false", ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogLine[] = [];
+  const waiters: { matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  let stdoutText = "";
+  let stderrText = "";
+  let pending = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdoutText += chunk.toString();
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    for (const text of lines) {
+      if (!text.startsWith("{")) continue;
+      let line: LogLine;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      logs.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.matches(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderrText += chunk.toString()));
+  // "exit", not "close": a process left behind would keep the pipes open and hide npm's exit
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
+  let seenTree: number[] = [];
+
+  return {
+    dir,
+    child,
+    stdout: () => stdoutText,
+    stderr: () => stderrText,
+    logs: () => logs,
+    exited,
+    waitForLog(matches, timeoutMs = 60_000) {
+      const seen = logs.find(matches);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolveLine, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stdout: ${stdoutText}; stderr: ${stderrText}`)), timeoutMs);
+        waiters.push({ matches, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
+      });
+    },
+    processTree() {
+      const parents = parentPids();
+      const tree = [child.pid!];
+      for (let i = 0; i < tree.length; i++) {
+        for (const [pid, parent] of parents) if (parent === tree[i]) tree.push(pid);
+      }
+      seenTree = [...new Set([...seenTree, ...tree])];
+      return tree;
+    },
+    cleanUp() {
+      for (const pid of seenTree) {
+        if (processAlive(pid)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     },

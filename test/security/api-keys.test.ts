@@ -175,7 +175,7 @@ describe("npm run keys (the CLI)", { timeout: 120_000 }, () => {
       () => null,
       (error: { code: number; stderr: string }) => error,
     );
-    const created = await keys("create", "--publishable", "--org", "cli-partner", "--origin", "https://cli-partner.example/form");
+    const created = await keys("create", "--publishable", "--org", "cli-partner", "--origin", "https://cli-partner.example");
 
     // then
     expect(failure!.stderr).toMatch(/publishable key needs the origins/);
