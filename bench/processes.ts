@@ -13,7 +13,7 @@ export const pinning = spawnSync("taskset", ["--version"]).status === 0 && avail
 
 /** Moves this process (the load generator) onto CPU 0. */
 export function pinSelfToLoadCpu(): void {
-  if (pinning) spawnSync("taskset", ["-pc", "0", String(process.pid)], { stdio: "ignore" });
+  if (pinning) spawnSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" });
 }
 
 export interface TargetProcess {
@@ -115,6 +115,38 @@ export function treeRssMb(target: TargetProcess): number {
 /** Each process's lifetime peak (VmHWM), summed over the tree, in MB. */
 export function treePeakMb(target: TargetProcess): number {
   return processTree(target.child.pid!).reduce((sum, pid) => sum + statusField(pid, "VmHWM"), 0) / 1024;
+}
+
+/** CPU time used so far by the process tree, in clock ticks (utime + stime). */
+function treeCpuTicks(target: TargetProcess): number {
+  let ticks = 0;
+  for (const pid of processTree(target.child.pid!)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Waits until a target has worked off what it still had queued when the load stopped
+ * (a server keeps answering closed connections): otherwise its backlog would eat into
+ * the next target's round on the same CPU. Idle: under 10 % of a CPU over a quarter second.
+ */
+export async function waitIdle(target: TargetProcess, timeoutMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let before = treeCpuTicks(target);
+  while (Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 250));
+    const now = treeCpuTicks(target);
+    if (now - before <= 2) return true; // 100 ticks a second: 2.5 ticks would be 10 %
+    before = now;
+  }
+  return false;
 }
 
 /** Samples a target's resident memory until stopped; returns the largest sample in MB. */

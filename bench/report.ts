@@ -39,7 +39,7 @@ export interface RegisterScenario {
   held: number;
   waitlisted: number;
   oversold: number;
-  /** Requests that stored nothing (user errors, GraphQL errors), non-2xx answers and socket errors. */
+  /** 2xx answers within the window beyond what was stored (user errors, GraphQL errors). */
   notStored: number;
   non2xx: number;
   errors: number;
@@ -121,7 +121,7 @@ export function markdown(results: Results): string {
   if (r) {
     lines.push("");
     lines.push(
-      `S4 ${r.title}: ${int(r.successfulPerSecond)} successful registrations/s (${int(r.stored)} stored of ${int(r.attempts)} requests in ${r.seconds.toFixed(0)} s), p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms; seats held ${int(r.held)} of ${int(r.capacity)}, waitlisted ${int(r.waitlisted)}; oversold: ${r.oversold}; not stored: ${r.notStored} (non-2xx ${r.non2xx}, socket errors ${r.errors}).`,
+      `S4 ${r.title}: ${int(r.successfulPerSecond)} successful registrations/s (${int(r.attempts)} answered in ${r.seconds.toFixed(0)} s, ${int(r.stored)} stored once the backlog finished), p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms; seats held ${int(r.held)} of ${int(r.capacity)}, waitlisted ${int(r.waitlisted)}; oversold: ${r.oversold}; not stored: ${r.notStored} (non-2xx ${r.non2xx}, socket errors ${r.errors}).`,
     );
   }
   const g = results.growth;
