@@ -77,7 +77,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const deps = openDeps(config, options);
   const { seeded } = prepareDatabase(deps);
   const adminKey = localAdminKey(deps);
-  const handle = await createServer(deps, { localAdminKey: adminKey });
+  // The IDE page carries the key only while nobody else can load it: on a loopback address.
+  const handle = await createServer(deps, { localAdminKey: isLoopbackHost(deps.config.host) ? adminKey : null });
   if (seeded) handle.app.log.info("loaded the demo course into the empty database");
   const mailTransport = options.mailTransport ?? createMailTransport(config, handle.app.log);
   const worker = createWorker(deps, { transport: mailTransport, log: handle.app.log.child({ component: "worker" }), delivery: options.delivery });
@@ -107,4 +108,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
 export function closeDb(db: Db): void {
   if (db.$client.open) db.$client.close();
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses other machines cannot reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
