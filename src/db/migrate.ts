@@ -4,7 +4,24 @@ import type { Db } from "./client.js";
 
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
+/** Migrations 0000–0001 let the outbox and idempotency records keep live tokens in clear; 0002 forgets them. */
+const MIGRATIONS_THAT_KEPT_CLEAR_TOKENS = 2;
+
 /** Applies the committed drizzle-kit migrations that this database has not seen yet. */
 export function applyMigrations(db: Db): void {
+  const appliedBefore = appliedMigrationCount(db);
   migrate(db, { migrationsFolder });
+  // SQLite leaves the bytes of overwritten rows in free pages and in the WAL until they are
+  // reused, so after 0002 the old tokens could still be read from a copy of the file.
+  // Rewriting it once, when an older database takes 0002, leaves no trace of them.
+  if (appliedBefore > 0 && appliedBefore <= MIGRATIONS_THAT_KEPT_CLEAR_TOKENS) {
+    db.$client.exec("VACUUM");
+    db.$client.pragma("wal_checkpoint(TRUNCATE)");
+  }
+}
+
+function appliedMigrationCount(db: Db): number {
+  const journal = db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  if (!journal) return 0;
+  return (db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
 }
