@@ -5,7 +5,7 @@ import { closeDb, openDeps, prepareDatabase, startApp } from "./app.js";
 import type { Db } from "./db/client.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { organisations } from "./db/schema.js";
-import { createApiKey, listApiKeys, revokeApiKey } from "./modules/api-keys/api-keys.service.js";
+import { createApiKey, listApiKeys, notAnOriginMessage, parseOrigin, revokeApiKey } from "./modules/api-keys/api-keys.service.js";
 import { DomainError } from "./common/errors.js";
 import { emitSchema, schemaFile } from "./schema.js";
 import { createWorker } from "./jobs/worker.js";
@@ -97,21 +97,9 @@ async function worker(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-/**
- * The service keeps only the origin of a URL; from the command line a page address is
- * more likely a mistake (the key would work on the whole site), so say so instead.
- */
+/** An --origin that is not an origin stops the command with the service's own explanation. */
 function refuseMoreThanAnOrigin(raw: string): void {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return; // not a URL at all: the service refuses it with its own message
-  }
-  if (url.origin === "null") return;
-  if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(raw) || url.username || url.password) {
-    throw new Error(`--origin takes an origin (scheme, host and port), not a page address: use --origin ${url.origin} instead of ${raw}`);
-  }
+  if (!parseOrigin(raw)) throw new Error(notAnOriginMessage("--origin", raw));
 }
 
 function keys(config: Config, args: string[]): void {

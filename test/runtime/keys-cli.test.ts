@@ -51,7 +51,7 @@ describe("keys create --publishable --origin", () => {
 
     // then
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe("--origin takes an origin (scheme, host and port), not a page address: use --origin https://x.example instead of https://x.example/page");
+    expect(result.stderr.trim()).toBe('--origin "https://x.example/page" is a page address; give its origin (scheme, host and port): https://x.example');
     expect(result.stdout).toBe("");
     expect(listed.stdout).toContain("no API keys yet");
   });
@@ -65,7 +65,7 @@ describe("keys create --publishable --origin", () => {
 
     // then
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toMatch(/^--origin takes an origin \(scheme, host and port\), not a page address: use --origin https:\/\/x\.example instead of /);
+    expect(result.stderr.trim()).toMatch(/^--origin ".+" is a page address; give its origin \(scheme, host and port\): https:\/\/x\.example$/);
   });
 
   it("accepts an origin, with or without the trailing slash", async () => {

@@ -29,7 +29,7 @@ describe("API keys through the admin API", () => {
   it("creates a publishable key, shows it once, stores only its hash, and lists it without the key", async () => {
     // when
     const { data } = await server.admin(CREATE_API_KEY, {
-      input: { kind: "PUBLISHABLE", name: "MILA website", organisationId: partnerId, allowedOrigins: ["https://www.mila.example/register", "https://mila.example"] },
+      input: { kind: "PUBLISHABLE", name: "MILA website", organisationId: partnerId, allowedOrigins: ["https://www.mila.example/", "https://mila.example"] },
     });
     const { key, apiKey } = data.createApiKey;
     const listed = await server.admin(API_KEYS);
@@ -89,6 +89,8 @@ describe("API keys through the admin API", () => {
   it.each([
     [{ kind: "PUBLISHABLE", name: "no origins", organisationId: "ORG" }, [["input", "allowedOrigins"], "REQUIRED"]],
     [{ kind: "PUBLISHABLE", name: "bad origin", organisationId: "ORG", allowedOrigins: ["javascript:alert(1)"] }, [["input", "allowedOrigins", "0"], "INVALID"]],
+    [{ kind: "PUBLISHABLE", name: "page address", organisationId: "ORG", allowedOrigins: ["https://www.mila.example/register"] }, [["input", "allowedOrigins", "0"], "INVALID"]],
+    [{ kind: "PUBLISHABLE", name: "origin with a query", organisationId: "ORG", allowedOrigins: ["https://www.mila.example/?a=1"] }, [["input", "allowedOrigins", "0"], "INVALID"]],
     [{ kind: "PUBLISHABLE", name: "long origin", organisationId: "ORG", allowedOrigins: [`https://${"a".repeat(250)}.example`] }, [["input", "allowedOrigins", "0"], "TOO_LONG"]],
     [{ kind: "SECRET", name: "no partner" }, [["input", "organisationId"], "REQUIRED"]],
     [{ kind: "SECRET", name: "unknown partner", organisationId: "org_01ARZ3NDEKTSV4RRFFQ69G5FAV" }, [["input", "organisationId"], "NOT_FOUND"]],

@@ -22,15 +22,35 @@ export interface CreateApiKeyInput {
   allowedOrigins?: string[] | null;
 }
 
-/** Normalises "https://partner.example/" to its origin; refuses anything but http(s). */
+/**
+ * The origin "https://partner.example" (a trailing "/" is allowed), or null for anything
+ * else. A page address is refused rather than cut down to its origin: the key would work
+ * on the whole site, which its maker may not have meant.
+ */
 export function parseOrigin(raw: string): string | null {
   try {
-    const url = new URL(raw.trim());
-    if ((url.protocol === "https:" || url.protocol === "http:") && url.origin !== "null") return url.origin;
+    const trimmed = raw.trim();
+    const url = new URL(trimmed);
+    if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+    if (url.origin === "null" || url.pathname !== "/" || /[?#@]/.test(trimmed)) return null;
+    return url.origin;
   } catch {
-    // not a URL
+    return null; // not a URL
   }
-  return null;
+}
+
+/** What to say about a value that is not an origin; suggests the origin of a page address. */
+export function notAnOriginMessage(label: string, raw: string): string {
+  const shown = JSON.stringify(raw.slice(0, 100));
+  try {
+    const url = new URL(raw.trim());
+    if ((url.protocol === "https:" || url.protocol === "http:") && url.origin !== "null") {
+      return `${label} ${shown} is a page address; give its origin (scheme, host and port): ${url.origin}`;
+    }
+  } catch {
+    // not a URL at all
+  }
+  return `${label} ${shown} is not an http(s) origin such as https://partner.example.`;
 }
 
 /** Creates a key and returns it in clear text: the only time it is ever shown. */
@@ -59,7 +79,7 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
       }
       // The URL parser silently drops tabs and line breaks: refuse them instead of guessing.
       const parsed = forbiddenCharacter(origin, "single-line") ? null : parseOrigin(origin);
-      if (!parsed) check.add("INVALID", `allowedOrigins[${index}] ${JSON.stringify(origin.slice(0, 100))} is not an http(s) origin.`, ["input", "allowedOrigins", String(index)]);
+      if (!parsed) check.add("INVALID", notAnOriginMessage(`allowedOrigins[${index}]`, origin), ["input", "allowedOrigins", String(index)]);
       else origins.push(parsed);
     });
     origins = [...new Set(origins)];
