@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { emailDeliveries } from "../db/schema.js";
@@ -22,10 +23,24 @@ import type { MailLog, MailTransport } from "./transport.js";
  */
 
 /**
- * This process as a claim owner: host, pid, and a random boot id, because after a
- * restart (a container, a reboot) a new process may get the same pid as the dead one.
+ * This process as a claim owner: `host:machine:pid:boot`. A pid only means something on
+ * the same machine (kernel boot) and in the same pid namespace: two containers sharing a
+ * hostname and the database file each have their own pid 1. So "machine" is the kernel's
+ * boot id and pid namespace, and where /proc cannot tell them ("-"), no pid is judged and
+ * only the lease decides. "boot" is random per process, because after a restart a new
+ * process may get the dead one's pid.
  */
-export const workerIdentity = `${hostname()}:${process.pid}:${randomBytes(6).toString("hex")}`;
+export const workerIdentity = `${hostname()}:${machineOfThisProcess() ?? "-"}:${process.pid}:${randomBytes(6).toString("hex")}`;
+
+function machineOfThisProcess(): string | null {
+  try {
+    const kernelBoot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim().replaceAll("-", "");
+    const pidNamespace = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
+    return kernelBoot && pidNamespace ? `${kernelBoot}.${pidNamespace}` : null;
+  } catch {
+    return null; // not Linux, or /proc is not mounted
+  }
+}
 
 export interface DeliveryOptions {
   /** Rows claimed by one UPDATE. */
@@ -96,14 +111,13 @@ export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pi
     .all();
 }
 
-/** Whether the claim owner `claimedBy` is known to be dead: only decidable for owners on this host. */
+/** Whether the claim owner `claimedBy` is known to be dead: only decidable for owners in this machine's pid namespace. */
 export function isDeadOwnerOnThisHost(claimedBy: string, self = workerIdentity): boolean {
-  const parts = claimedBy.split(":");
-  const selfParts = self.split(":");
-  const [bootId, pidText] = [parts.pop(), parts.pop()];
-  const [selfBootId, selfPid] = [selfParts.pop(), selfParts.pop()];
-  if (parts.join(":") !== selfParts.join(":") || !bootId || !pidText || !/^\d+$/.test(pidText)) return false;
-  // Our pid with another boot id: a process before us that had the same pid (a restarted container).
+  const [host, machine, pidText, bootId, ...rest] = claimedBy.split(":");
+  const [selfHost, selfMachine, selfPid, selfBootId] = self.split(":");
+  if (rest.length > 0 || !bootId || !pidText || !/^\d+$/.test(pidText)) return false;
+  if (host !== selfHost || machine !== selfMachine || machine === "-") return false;
+  // Our pid with another boot id: a process before us that had the same pid (a restarted service).
   if (pidText === selfPid) return bootId !== selfBootId;
   try {
     process.kill(Number(pidText), 0);
@@ -205,13 +219,28 @@ async function deliverClaimed(deps: Deps, transport: MailTransport, row: Deliver
     (givingUp ? log.error : log.warn).call(log, { deliveryId: row.id, kind: row.kind, attempts, permanent: failure.permanent, error: failure.message }, givingUp ? "email delivery failed for good" : "email delivery failed; will retry");
     return givingUp ? "failed" : "retrying";
   }
-  // Sent: no retry is pending any more, so no error or next attempt is left to show.
-  db.update(emailDeliveries)
-    .set({ status: "SENT", sentAt: clock.now(), attempts: sql`${emailDeliveries.attempts} + 1`, claimedUntil: null, claimedBy: null, lastError: null })
-    .where(and(eq(emailDeliveries.id, row.id), inArray(emailDeliveries.status, [...dueStatuses])))
-    .run();
+  recordSent(deps, row.id);
   leases.delete(row.id);
   return "sent";
+}
+
+/**
+ * Sent: no retry is pending any more, so no error or next attempt is left to show. The
+ * message is out, so a busy database (each try waits out the busy timeout) is tried again
+ * rather than leaving the row to be claimed and sent a second time.
+ */
+function recordSent({ db, clock }: Pick<Deps, "db" | "clock">, rowId: string, tries = 3): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.update(emailDeliveries)
+        .set({ status: "SENT", sentAt: clock.now(), attempts: sql`${emailDeliveries.attempts} + 1`, claimedUntil: null, claimedBy: null, lastError: null })
+        .where(and(eq(emailDeliveries.id, rowId), inArray(emailDeliveries.status, [...dueStatuses])))
+        .run();
+      return;
+    } catch (error) {
+      if (attempt >= tries) throw error;
+    }
+  }
 }
 
 function groupByRecipient(rows: DeliveryRow[]): DeliveryRow[][] {
@@ -256,9 +285,19 @@ export async function deliverDueEmails(deps: Deps, transport: MailTransport, log
     // One recipient's messages go one after another, in order; different recipients in parallel.
     const byRecipient = groupByRecipient(claimed);
     let next = 0;
+    // A database error on one row (renewing or recording it) must not end its lane early:
+    // the other lanes are still sending and need their leases renewed until they are done.
     const lane = async () => {
       while (next < byRecipient.length) {
-        for (const row of byRecipient[next++]!) summary[await deliverClaimed(deps, transport, row, options, log, leases, owner, stopping)]++;
+        for (const row of byRecipient[next++]!) {
+          try {
+            summary[await deliverClaimed(deps, transport, row, options, log, leases, owner, stopping)]++;
+          } catch (error) {
+            leases.delete(row.id);
+            summary.released++;
+            log.error({ err: error, deliveryId: row.id, kind: row.kind }, "could not record an email's delivery; its lease will run out and it will be tried again");
+          }
+        }
       }
     };
     try {
