@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { BEARER_TOKEN_PATTERN, MAX_TOKEN_LENGTH, registrantCredentialPrefixes } from "./auth/tokens.js";
+import { BEARER_TOKEN_PATTERN, MAX_TOKEN_LENGTH, prefixesNotLookedUpAsKeys } from "./auth/tokens.js";
 
 /**
  * The one reader of process.env. Everything is validated at start so a typo in a
@@ -153,8 +153,8 @@ function parseAdminKey(raw: string): string {
   if (raw.length < 24) throw new ConfigError("ADMIN_API_KEY must be at least 24 characters long");
   if (raw.length > MAX_TOKEN_LENGTH) throw new ConfigError(`ADMIN_API_KEY must be at most ${MAX_TOKEN_LENGTH} characters long`);
   if (!BEARER_TOKEN_PATTERN.test(raw)) throw new ConfigError("ADMIN_API_KEY may contain only letters, digits and - . _ ~ + / (and = at the end), so it can be sent as `Authorization: Bearer …`");
-  const reserved = registrantCredentialPrefixes.find((prefix) => raw.startsWith(prefix));
-  if (reserved) throw new ConfigError(`ADMIN_API_KEY must not start with "${reserved}", the prefix of registrant tokens`);
+  const reserved = prefixesNotLookedUpAsKeys.find((prefix) => raw.startsWith(prefix));
+  if (reserved) throw new ConfigError(`ADMIN_API_KEY must not start with "${reserved}", the prefix of registrant and link tokens`);
   return raw;
 }
 

@@ -4,14 +4,11 @@ import { ADMIN_KEY_HINT, forbidden, unauthenticated } from "../common/errors.js"
 import type { Db } from "../db/client.js";
 import { apiKeys, events, registrantTokens, registrations } from "../db/schema.js";
 import { manageLinkExpiresAt } from "./manage-tokens.js";
-import { BEARER_TOKEN_PATTERN, hashToken, MAX_TOKEN_LENGTH, tokenPrefixes } from "./tokens.js";
+import { BEARER_TOKEN_PATTERN, hashToken, linkOnlyPrefixes, MAX_TOKEN_LENGTH, tokenPrefixes } from "./tokens.js";
 import { anonymous, type Viewer } from "./viewer.js";
 
 /** last_used_at is a hint for operators; writing it at most once a minute keeps reads cheap. */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-/** Tokens that are never bearer credentials: they are spent through their own mutations. */
-const linkOnlyPrefixes = [tokenPrefixes.signInLink, tokenPrefixes.newsletterConfirm, tokenPrefixes.newsletterUnsubscribe];
 
 /**
  * Resolves the Authorization header to a Viewer. No header: anonymous. Anything present

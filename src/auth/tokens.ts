@@ -34,5 +34,11 @@ export const MAX_TOKEN_LENGTH = 200;
  */
 export const BEARER_TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-/** Prefixes the authenticator resolves without looking at api_keys: an admin key may not start with them. */
+/** Prefixes the authenticator resolves as registrant credentials, in their own tables. */
 export const registrantCredentialPrefixes = [tokenPrefixes.manageToken, tokenPrefixes.session] as const;
+
+/** Tokens that are never bearer credentials: they are spent through their own mutations. */
+export const linkOnlyPrefixes = [tokenPrefixes.signInLink, tokenPrefixes.newsletterConfirm, tokenPrefixes.newsletterUnsubscribe] as const;
+
+/** Every prefix the authenticator answers without looking at api_keys: an admin key may not start with one. */
+export const prefixesNotLookedUpAsKeys = [...registrantCredentialPrefixes, ...linkOnlyPrefixes] as const;

@@ -49,8 +49,11 @@ describe("ADMIN_API_KEY with any prefix, in a real `serve` process", () => {
 
 describe("ADMIN_API_KEY values that could never work are refused at start", () => {
   it.each([
-    { what: "a manage-token prefix", value: `mt_${"a".repeat(30)}`, line: /^config error: ADMIN_API_KEY must not start with "mt_", the prefix of registrant tokens$/ },
-    { what: "a session-token prefix", value: `st_${"a".repeat(30)}`, line: /^config error: ADMIN_API_KEY must not start with "st_", the prefix of registrant tokens$/ },
+    ...["mt_", "st_", "sl_", "nc_", "nu_"].map((prefix) => ({
+      what: `the prefix ${prefix} of a registrant or link token`,
+      value: `${prefix}${"a".repeat(30)}`,
+      line: new RegExp(`^config error: ADMIN_API_KEY must not start with "${prefix}", the prefix of registrant and link tokens$`),
+    })),
     { what: "spaces", value: "an admin key with spaces in it", line: /^config error: ADMIN_API_KEY may contain only letters, digits and/ },
     { what: "201 characters", value: "k".repeat(201), line: /^config error: ADMIN_API_KEY must be at most 200 characters long$/ },
   ])("refuses $what with one line and exit code 1, without echoing the value", async ({ value, line }) => {
