@@ -6,6 +6,7 @@ import { systemClock, type Clock } from "./common/clock.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Db, type OpenDatabaseOptions } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
+import { isLoopbackHost } from "./common/loopback.js";
 import { apiKeys } from "./db/schema.js";
 import type { Deps } from "./deps.js";
 import { seedDemo } from "./demo/seed-demo.js";
@@ -108,9 +109,4 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
 export function closeDb(db: Db): void {
   if (db.$client.open) db.$client.close();
-}
-
-/** 127.0.0.0/8, ::1 and localhost: addresses other machines cannot reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -10,7 +10,7 @@ import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter, type RateLi
 import { RedisRateLimitStore } from "./auth/rate-limit-redis.js";
 import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
-import { offlinePlaygroundPlugin, registerIdeAssets } from "./ide/playground.js";
+import { offlinePlaygroundPlugin, registerIdeAssets, registerIdeWithLocalKey } from "./ide/playground.js";
 import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js";
 import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
@@ -167,12 +167,13 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: !config.production,
-    plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin(deps, { adminKey: config.production ? null : (options.localAdminKey ?? null) }) as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
+    plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin(deps) as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
     validationRules: [...protection.validationRules, knownOperationTypesRule],
   });
   await apollo.start();
 
   await registerIdeAssets(app);
+  registerIdeWithLocalKey(app, deps, config.production ? null : (options.localAdminKey ?? null));
   registerRegistrantPages(app);
   registerLandingPage(app);
 

@@ -4,6 +4,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { renderPlaygroundPage } from "@apollographql/graphql-playground-html";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import { isLoopbackHostHeader } from "../common/loopback.js";
 import type { Deps } from "../deps.js";
 import { exampleTabs, findExampleCourse } from "./example-tabs.js";
 
@@ -19,6 +20,23 @@ const vendorPrefix = `/vendor/@apollographql/graphql-playground-react@${PLAYGROU
 
 export async function registerIdeAssets(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, { root: playgroundBuild, prefix: vendorPrefix, decorateReply: false, maxAge: "1d", immutable: true });
+}
+
+/**
+ * Serves the IDE with the local admin key in its admin tabs, but only to a browser that
+ * reached this server by a loopback name: a page of another site whose domain name has been
+ * pointed at 127.0.0.1 (DNS rebinding) sends its own Host and gets Apollo's landing page,
+ * which never carries the key.
+ */
+export function registerIdeWithLocalKey(app: FastifyInstance, deps: Deps, adminKey: string | null): void {
+  if (!adminKey) return;
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "GET" || !request.headers.accept?.includes("text/html")) return;
+    const url = new URL(request.url, "http://localhost");
+    if (url.pathname !== "/graphql" || url.searchParams.has("query") || url.searchParams.has("extensions")) return;
+    if (!isLoopbackHostHeader(request.headers.host)) return;
+    return reply.type("text/html; charset=utf-8").send(renderIde(deps, { adminKey }));
+  });
 }
 
 export interface IdeOptions {
@@ -49,13 +67,16 @@ function renderIde(deps: Deps, options: IdeOptions): string {
  */
 const hideExtensionsDrawer = `<style>div:has(> div > [title^="Execute Query"]) > div:last-child { display: none !important; }</style>`;
 
-/** Apollo landing page: what a browser gets on GET /graphql, rendered per visit so the examples name the current course. */
-export function offlinePlaygroundPlugin(deps: Deps, options: IdeOptions): ApolloServerPlugin {
+/**
+ * Apollo landing page: what a browser gets on GET /graphql, rendered per visit so the
+ * examples name the current course. It never carries a key (see registerIdeWithLocalKey).
+ */
+export function offlinePlaygroundPlugin(deps: Deps): ApolloServerPlugin {
   return {
     async serverWillStart() {
       return {
         async renderLandingPage() {
-          return { html: async () => renderIde(deps, options) };
+          return { html: async () => renderIde(deps, { adminKey: null }) };
         },
       };
     },

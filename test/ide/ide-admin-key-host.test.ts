@@ -1,3 +1,4 @@
+import { get as httpGet } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 
@@ -7,11 +8,19 @@ import { spawnServer, type ServerProcess } from "../helpers/process.js";
  * interface (HOST=0.0.0.0, e.g. in a container), the page must not hand it out.
  */
 
-async function idePage(server: ServerProcess): Promise<string> {
-  const port = new URL(server.baseUrl).port;
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, { headers: { accept: "text/html" } });
-  expect(response.status).toBe(200);
-  return response.text();
+/** GET /graphql as a browser; node:http, because fetch does not let a caller choose the Host header. */
+function idePage(server: ServerProcess, host?: string): Promise<string> {
+  const port = Number(new URL(server.baseUrl).port);
+  return new Promise((resolve, reject) => {
+    const request = httpGet({ host: "127.0.0.1", port, path: "/graphql", headers: { accept: "text/html", ...(host ? { host } : {}) } }, (response) => {
+      expect(response.statusCode).toBe(200);
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve(body));
+    });
+    request.on("error", reject);
+  });
 }
 
 describe("the local admin key in the IDE", () => {
@@ -32,6 +41,21 @@ describe("the local admin key in the IDE", () => {
 
     // then
     expect(html).toContain(key!);
+    expect(await idePage(server, `localhost:${new URL(server.baseUrl).port}`)).toContain(key!);
+  });
+
+  it("is not given to a page that reached the server by another name (DNS rebinding)", async () => {
+    // given
+    server = await spawnServer({ HOST: "127.0.0.1" });
+    const key = /ak_[A-Za-z0-9_-]{20,}/.exec(server.stdout())?.[0];
+    expect(key).toBeDefined();
+
+    // when another site's domain, pointed at 127.0.0.1, loads the IDE
+    const html = await idePage(server, `attacker.example:${new URL(server.baseUrl).port}`);
+
+    // then it gets the IDE without the key
+    expect(html).toContain("Admin: applications");
+    expect(html).not.toContain(key!);
   });
 
   it("is nowhere in the page when the server listens on every interface", async () => {
