@@ -17,7 +17,11 @@
     return fetch("/graphql", { method: "POST", headers: headers, body: JSON.stringify({ query: query, variables: variables || {} }) })
       .then(function (response) { return response.json(); })
       .then(function (body) {
-        if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
+        if (body.errors && body.errors.length) {
+          var failure = new Error(body.errors[0].message);
+          failure.code = body.errors[0].extensions && body.errors[0].extensions.code;
+          throw failure;
+        }
         return body.data;
       });
   }
@@ -274,7 +278,11 @@
       var saved = sessionStorage.getItem("registrantSession");
       run = saved ? show(saved).catch(function () { sessionStorage.removeItem("registrantSession"); askForLink(); }) : Promise.resolve(askForLink());
     }
-    run.catch(function (error) { say(error.message); });
+    run.catch(function (error) {
+      // An expired or unknown link: say so, and offer a fresh sign-in link by email at once.
+      if (error.code === "UNAUTHENTICATED" && page !== "newsletter-confirm" && page !== "newsletter-unsubscribe") askForLink();
+      say(error.message);
+    });
   }
 
   // A second link opened in the same tab changes only the fragment: no reload, so listen for it.

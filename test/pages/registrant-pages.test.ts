@@ -52,6 +52,20 @@ describe("the registrant's pages that email links open", () => {
 
   const origin = () => new URL(server.url).origin;
 
+  it("/manage with a link that no longer works says so and offers a sign-in link by email", async () => {
+    // given a manage link that opens nothing (expired, or mistyped)
+    const page = await browser.newPage();
+
+    // when it is opened
+    await page.goto(`${origin()}/manage#mt_${"x".repeat(32)}`);
+
+    // then the page explains and asks for the address instead of staying on "Loading…"
+    await page.getByLabel("Your email address").waitFor();
+    expect(await page.locator("body").innerText()).toContain("This manage link is not valid");
+    expect(await page.locator("body").innerText()).not.toContain("Loading…");
+    await page.close();
+  });
+
   it("/manage shows the booking from the manage link and cancels it", async () => {
     // given a registration and its manage token
     const { data } = await server.gql(REGISTER, { input: registrationInput(course, {}, { email: "peter@clinic.example" }) });
