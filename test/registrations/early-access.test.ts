@@ -79,4 +79,20 @@ describe("requestEarlyAccess does not flood the course contact", () => {
     expect(Number(answers[3]!.headers.get("retry-after"))).toBeLessThanOrEqual(60);
     expect(answers[3]!.data.requestEarlyAccess.registration).toBeNull();
   });
+
+  it("refuses someone on the waitlist, who holds no seat, and mails nobody", async () => {
+    // given a full course and a second applicant on its waitlist
+    mail = await startMailHarness({ now: "2023-06-01T12:00:00Z", env: { RATE_LIMITS: "off" } });
+    const course = await createCourse(mail.server, { capacity: 1 });
+    await mail.server.gql(REGISTER, { input: registrationInput(course, {}, { email: "first@clinic.example" }) });
+    const { data } = await mail.server.gql(REGISTER, { input: registrationInput(course, {}, { email: "second@clinic.example" }) });
+    expect(data.register.registration.status).toBe("WAITLISTED");
+    const who = { id: data.register.registration.id as string, token: data.register.manageToken as string };
+    // when
+    const answer = await ask(who, "I am on leave the month before");
+    await drain(mail.server.app.worker);
+    // then
+    expect(answer.data.requestEarlyAccess.userErrors).toEqual([{ code: "INVALID_STATE", message: expect.stringContaining("waitlist") }]);
+    expect(mail.smtp.to(contact)).toHaveLength(0);
+  });
 });

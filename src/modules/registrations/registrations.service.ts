@@ -469,6 +469,7 @@ export function requestEarlyAccess(deps: Deps, registrationId: string, reason: s
     deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, registrationId);
+      if (registration.status === "WAITLISTED") throw new DomainError("INVALID_STATE", "A place on the waitlist holds no seat yet: early access can be asked for once a place is offered.", ["input", "registrationId"]);
       if (!cancellable.includes(registration.status)) throw new DomainError("INVALID_STATE", `This registration is ${registration.status.toLowerCase()}.`, ["input", "registrationId"]);
       if (registration.accessGrantedAt && !registration.accessRevokedAt) throw new DomainError("INVALID_STATE", "Access to the online course is already granted.", ["input", "registrationId"]);
       const prerequisite = tx.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get();
