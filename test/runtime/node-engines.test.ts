@@ -67,6 +67,21 @@ describe("dependencies run on the Node this project supports", () => {
     expect(excluding).toEqual([]);
   });
 
+  it("nor one that excludes the oldest Node the project's own engines field allows", () => {
+    // given the lowest version package.json promises to run on
+    const own = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { engines: { node: string } };
+    const oldest = semver.minVersion(own.engines.node)!.version;
+    const packages = installedPackages(join(projectRoot, "node_modules"));
+
+    // when
+    const excluding = packages
+      .filter((pkg) => typeof pkg.engines?.node === "string" && semver.validRange(pkg.engines.node) && !semver.satisfies(oldest, pkg.engines.node, { includePrerelease: true }))
+      .map((pkg) => `${pkg.name}@${pkg.version} wants node ${pkg.engines!.node}`);
+
+    // then
+    expect(excluding).toEqual([]);
+  });
+
   it("the pinned content-disposition (via @fastify/static) and cookie (via light-my-request) do what their dependents call", async () => {
     // given: reply.download() names the file with content-disposition's create(); inject() with
     // cookies serialises them with cookie's stringifySetCookie()
