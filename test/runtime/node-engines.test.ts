@@ -13,7 +13,11 @@ import { projectRoot } from "../helpers/process.js";
  */
 
 // semver comes with npm's own dependency tree (no types of its own here).
-const semver = createRequire(import.meta.url)("semver") as { satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean };
+const semver = createRequire(import.meta.url)("semver") as {
+  satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean;
+  minVersion(range: string): { version: string } | null;
+  validRange(range: string): string | null;
+};
 
 interface InstalledPackage {
   path: string;

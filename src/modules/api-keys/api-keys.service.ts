@@ -97,10 +97,14 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
   return { key, row };
 }
 
-/** Registers a key chosen by the operator (ADMIN_API_KEY); a no-op when it exists. */
+/**
+ * Registers a key chosen by the operator (ADMIN_API_KEY); a no-op when it exists. Such a
+ * key may be as short as 24 characters and need not be random, so only its first three
+ * are kept to recognise it: ten would give away a large part of it.
+ */
 export function ensureAdminKey(db: Db, clock: Clock, key: string, name: string): void {
   db.insert(apiKeys)
-    .values({ id: newId("apiKey"), kind: "ADMIN", name, prefix: key.slice(0, 10), hash: hashToken(key), createdAt: clock.now() })
+    .values({ id: newId("apiKey"), kind: "ADMIN", name, prefix: key.slice(0, 3), hash: hashToken(key), createdAt: clock.now() })
     .onConflictDoNothing({ target: apiKeys.hash })
     .run();
 }
