@@ -15,8 +15,13 @@ export function applyMigrations(db: Db): void {
   // reused, so after 0002 the old tokens could still be read from a copy of the file.
   // Rewriting it once, when an older database takes 0002, leaves no trace of them.
   if (appliedBefore > 0 && appliedBefore <= MIGRATIONS_THAT_KEPT_CLEAR_TOKENS) {
-    db.$client.exec("VACUUM");
-    db.$client.pragma("wal_checkpoint(TRUNCATE)");
+    try {
+      db.$client.exec("VACUUM");
+      db.$client.pragma("wal_checkpoint(TRUNCATE)");
+    } catch (error) {
+      // Two processes upgrading at once: the other one holds the database and rewrites it.
+      if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
+    }
   }
 }
 

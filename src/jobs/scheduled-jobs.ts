@@ -1,5 +1,6 @@
 import type { Deps } from "../deps.js";
 import { grantDueAccess, lapseExpiredOffers, purgeExpiredIdempotencyKeys } from "../modules/registrations/registrations.service.js";
+import { purgeExpiredRegistrantTokens } from "../modules/registrant-session/registrant-session.service.js";
 import { enqueuePrerequisiteReminders } from "./reminders.js";
 
 /**
@@ -15,6 +16,8 @@ export const scheduledJobs = {
   /** PREREQUISITE_REMINDER at the configured days before the start. */
   prerequisiteReminders: enqueuePrerequisiteReminders,
   idempotencyKeysPurged: purgeExpiredIdempotencyKeys,
+  /** Sign-in links, sessions and manage links that no longer open anything. */
+  registrantTokensPurged: purgeExpiredRegistrantTokens,
 } satisfies Record<string, (deps: Deps) => number>;
 
 export type ScheduledJobName = keyof typeof scheduledJobs;

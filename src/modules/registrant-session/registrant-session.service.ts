@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte } from "drizzle-orm";
+import { MANAGE_LINK_DAYS_AFTER_EVENT } from "../../auth/manage-tokens.js";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import { DomainError } from "../../common/errors.js";
 import { DAY_MS } from "../../common/time.js";
 import { normalizeEmail } from "../../common/validate.js";
-import { registrantTokens, registrations } from "../../db/schema.js";
+import { events, registrantTokens, registrations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
@@ -57,4 +58,25 @@ export function signInWithLink({ db, clock }: Deps, token: string): { sessionTok
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   db.insert(registrantTokens).values({ hash: hashToken(sessionToken), kind: "SESSION", emailNormalized: spent.emailNormalized, createdAt: now, expiresAt }).run();
   return { sessionToken, expiresAt };
+}
+
+/**
+ * Forgets what no longer opens anything: sign-in links and sessions past their expiry, and
+ * the manage links of events that ended more than MANAGE_LINK_DAYS_AFTER_EVENT days ago
+ * (judged by the event's current end, so a postponed course keeps its links). Every email
+ * mints a manage link, so without this the table would only grow.
+ */
+export function purgeExpiredRegistrantTokens({ db, clock }: Deps): number {
+  const now = clock.now();
+  const lapsed = db
+    .delete(registrantTokens)
+    .where(and(inArray(registrantTokens.kind, ["SIGN_IN_LINK", "SESSION"]), lte(registrantTokens.expiresAt, now)))
+    .run().changes;
+  const endedBefore = new Date(now.getTime() - MANAGE_LINK_DAYS_AFTER_EVENT * DAY_MS);
+  const ofEndedEvents = db.select({ id: registrations.id }).from(registrations).innerJoin(events, eq(events.id, registrations.eventId)).where(lte(events.endsAt, endedBefore));
+  const manage = db
+    .delete(registrantTokens)
+    .where(and(eq(registrantTokens.kind, "MANAGE"), inArray(registrantTokens.registrationId, ofEndedEvents)))
+    .run().changes;
+  return lapsed + manage;
 }
