@@ -10,7 +10,7 @@
  * emitted JavaScript is the same. `npm run typecheck` and `npm test` check the types.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync } from "node:fs";
+import { cpSync, existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +33,11 @@ try {
   process.exit(1);
 }
 
-const compiled = spawnSync(process.execPath, [tsc, "--build", join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
+// tsc --build trusts its .tsbuildinfo: an output deleted by hand would stay missing.
+const missingOutput = readdirSync(src, { recursive: true })
+  .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+  .some((file) => !existsSync(join(dist, file.replace(/\.ts$/, ".js"))));
+const compiled = spawnSync(process.execPath, [tsc, "--build", join(root, "tsconfig.build.json"), ...(missingOutput ? ["--force"] : [])], { cwd: root, stdio: "inherit" });
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
 // Every file under src/ that tsc does not compile is an asset some module reads.
