@@ -38,7 +38,8 @@ export interface StartOptions {
 const repoRoot = resolve(import.meta.dirname, "..");
 
 export async function startTarget(options: StartOptions): Promise<TargetProcess> {
-  const argv = typeof options.command === "string" ? ["sh", "-c", `exec ${options.command}`] : options.command;
+  // a command line that already execs (as package.json's scripts do) is run as it is: `exec exec …` fails in sh
+  const argv = typeof options.command === "string" ? ["sh", "-c", /^exec\s/.test(options.command) ? options.command : `exec ${options.command}`] : options.command;
   const pinned = pinning ? ["taskset", "-c", "1", ...argv] : argv;
   const child = spawn(pinned[0]!, pinned.slice(1), {
     cwd: repoRoot,

@@ -13,7 +13,7 @@ import { createMailTransport } from "./mail/transport.js";
 import { pino } from "pino";
 import { checkMailDir, StartupError } from "./startup-checks.js";
 
-const usage = `usage: tsx src/main.ts <command>
+const usage = `usage: node dist/main.js <command>   (npm run build first; in development: tsx src/main.ts <command>)
   serve                     start the API server (the default)
   worker                    run only the outbox/scheduler worker (use WORKER=false on the servers)
   migrate                   apply database migrations

@@ -182,13 +182,13 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * Runs `npm run <script>` from the project root, as an operator or a container would,
- * with its database and mail folder in a fresh temporary folder.
+ * Runs `npm run <script>` from the project root (or another copy of the project), as an
+ * operator or a container would, with its database and mail folder in a fresh temporary folder.
  */
-export function spawnNpmScript(script: string, env: Record<string, string> = {}): NpmScriptProcess & { dir: string } {
+export function spawnNpmScript(script: string, env: Record<string, string> = {}, options: { cwd?: string } = {}): NpmScriptProcess & { dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "events-npm-"));
   const child = spawn("npm", ["run", "--silent", script], {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", SEED_DEMO: "false", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
