@@ -23,6 +23,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
+  // A write that fires triggers (registration_counts) keeps a statement journal to undo
+  // itself alone; in memory, not a temporary file created and removed for every statement.
+  sqlite.pragma("temp_store = MEMORY");
   const onStatement = options.onStatement;
   return drizzle({
     client: sqlite,

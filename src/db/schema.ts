@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /*
  * Every instant is stored as integer milliseconds since the epoch (UTC): it sorts,
@@ -212,14 +212,50 @@ export const registrations = sqliteTable(
     cancelledAt: instant("cancelled_at"),
   },
   (table) => [
-    index("registrations_event_status_idx").on(table.eventId, table.status),
+    /*
+     * One index per filter of the admin list (all, by status, by event, by event and
+     * status), each ending in the list's order (createdAt, id): a first page, or a page
+     * after a cursor, is one index range read up to the page size, however many rows match.
+     */
+    index("registrations_created_idx").on(table.createdAt, table.id),
+    index("registrations_status_created_idx").on(table.status, table.createdAt, table.id),
     index("registrations_event_created_idx").on(table.eventId, table.createdAt, table.id),
+    index("registrations_event_status_idx").on(table.eventId, table.status, table.createdAt, table.id),
     index("registrations_email_idx").on(table.emailNormalized),
+    /*
+     * The scheduler's scans, partial so they hold only the rows still waiting: offers not
+     * yet taken up or lapsed, and prerequisite access scheduled but not yet granted. The
+     * conditions are IS [NOT] NULL terms, which a query's own terms imply whatever values
+     * it binds (a bound status would not match a status literal here).
+     */
+    index("registrations_offer_expiry_idx").on(table.offerExpiresAt).where(sql`offer_expires_at IS NOT NULL`),
+    // The waitlist in FIFO order: waitlistedAt is set while a registration is WAITLISTED (and left by an event's cancellation).
+    index("registrations_waitlist_idx").on(table.eventId, table.waitlistedAt, table.id).where(sql`waitlisted_at IS NOT NULL`),
+    index("registrations_access_due_idx")
+      .on(table.accessScheduledFor)
+      .where(sql`access_scheduled_for IS NOT NULL AND access_granted_at IS NULL`),
     // The database itself refuses a second active registration for one address.
     uniqueIndex("registrations_active_email_uq")
       .on(table.eventId, table.emailNormalized)
       .where(sql`status NOT IN ('CANCELLED', 'REJECTED')`),
   ],
+);
+
+/**
+ * How many registrations each event has in each status, kept by triggers on registrations
+ * (drizzle/0004_registration-counts-triggers.sql) in the same transaction as every insert,
+ * status change and delete, whichever code path writes: seats held, seatsRemaining and the
+ * admin list's totalCount read a handful of rows here instead of counting registrations.
+ * A (event, status) row appears with the first registration in that status and stays (at 0).
+ */
+export const registrationCounts = sqliteTable(
+  "registration_counts",
+  {
+    eventId: text("event_id").notNull().references(() => events.id, { onDelete: "cascade" }),
+    status: text("status", { enum: registrationStatuses }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.eventId, table.status] }), check("registration_counts_not_negative", sql`${table.count} >= 0`)],
 );
 
 export const eligibilityAnswers = sqliteTable(
@@ -265,20 +301,25 @@ export const registrationChanges = sqliteTable(
   (table) => [index("registration_changes_registration_idx").on(table.registrationId, table.id)],
 );
 
-export const idempotencyKeys = sqliteTable("idempotency_keys", {
-  /** SHA-256 of the caller-scoped key, never the key itself. */
-  key: text("key").primaryKey(),
-  /** SHA-256 of the canonical input: the same key with another input is a conflict. */
-  requestHash: text("request_hash").notNull(),
-  registrationId: text("registration_id").references(() => registrations.id, { onDelete: "cascade" }),
-  /**
-   * The first response, replayed to retries: userErrors, and the manage token sealed under
-   * the client's raw key (modules/registrations/idempotency.ts); manageToken stays null.
-   */
-  response: text("response", { mode: "json" }).$type<{ manageToken: string | null; sealedManageToken?: string; userErrors: unknown[] }>().notNull(),
-  createdAt: instant("created_at").notNull(),
-  expiresAt: instant("expires_at").notNull(),
-});
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    /** SHA-256 of the caller-scoped key, never the key itself. */
+    key: text("key").primaryKey(),
+    /** SHA-256 of the canonical input: the same key with another input is a conflict. */
+    requestHash: text("request_hash").notNull(),
+    registrationId: text("registration_id").references(() => registrations.id, { onDelete: "cascade" }),
+    /**
+     * The first response, replayed to retries: userErrors, and the manage token sealed under
+     * the client's raw key (modules/registrations/idempotency.ts); manageToken stays null.
+     */
+    response: text("response", { mode: "json" }).$type<{ manageToken: string | null; sealedManageToken?: string; userErrors: unknown[] }>().notNull(),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+  },
+  // The worker purges expired records on every step.
+  (table) => [index("idempotency_keys_expiry_idx").on(table.expiresAt)],
+);
 
 export const emailKinds = [
   "REGISTRATION_RECEIVED",

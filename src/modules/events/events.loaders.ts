@@ -1,7 +1,8 @@
-import { and, asc, count, inArray } from "drizzle-orm";
+import { asc, inArray } from "drizzle-orm";
 import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
-import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, registrations, sessions } from "../../db/schema.js";
+import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, sessions } from "../../db/schema.js";
+import { keptRegistrationCountsByEvent } from "../registrations/registration-counts.js";
 import { seatHoldingStatuses } from "./event-rules.js";
 
 export function createEventLoaders(db: Db) {
@@ -26,13 +27,7 @@ export function createEventLoaders(db: Db) {
     ),
     criterionById: loaderById((ids) => db.select().from(eligibilityCriteria).where(inArray(eligibilityCriteria.id, [...ids])).all(), (row) => row.id),
     prerequisiteByEventId: loaderById((ids) => db.select().from(prerequisiteCourses).where(inArray(prerequisiteCourses.eventId, [...ids])).all(), (row) => row.eventId),
-    seatsHeldByEventId: loaderOfCounts((ids) =>
-      db
-        .select({ key: registrations.eventId, n: count() })
-        .from(registrations)
-        .where(and(inArray(registrations.eventId, [...ids]), inArray(registrations.status, [...seatHoldingStatuses])))
-        .groupBy(registrations.eventId)
-        .all(),
-    ),
+    /** From the kept counts (registration-counts.ts): no registration is read. */
+    seatsHeldByEventId: loaderOfCounts((ids) => keptRegistrationCountsByEvent(db, ids, seatHoldingStatuses)),
   };
 }

@@ -23,6 +23,7 @@ import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
 import { subjectFor } from "../../mail/subjects.js";
+import { keptRegistrationCount } from "../registrations/registration-counts.js";
 import { recordChange } from "../registrations/registration-timeline.js";
 import { promoteFromWaitlist } from "../registrations/registrations.service.js";
 import { activeStatuses, seatHoldingStatuses, type EventRow } from "./event-rules.js";
@@ -195,12 +196,9 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
   return { values, sessions: checkedSessions, objectives, criteria, prerequisite };
 }
 
+/** Seats held by the event's registrations, from the kept counts: no registration is read. */
 export function countSeatsHeld(db: Writer, eventId: string): number {
-  return db
-    .select({ n: count() })
-    .from(registrations)
-    .where(and(eq(registrations.eventId, eventId), inArray(registrations.status, [...seatHoldingStatuses])))
-    .get()!.n;
+  return keptRegistrationCount(db, { eventId, statuses: seatHoldingStatuses });
 }
 
 type CheckedEvent = ReturnType<typeof checkEventInput>;

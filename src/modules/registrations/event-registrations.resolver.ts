@@ -7,8 +7,6 @@ import { Event } from "../events/events.type.js";
 import { partnerSeesEventAttendees } from "./registration-access.js";
 import { listRegistrations } from "./registrations.query.js";
 import { RegistrationConnection } from "./registrations.type.js";
-import { eq } from "drizzle-orm";
-import { registrations } from "../../db/schema.js";
 
 /**
  * Event.registrations: the whole list of an event's attendees, so only admins and the
@@ -30,6 +28,7 @@ export class EventRegistrationsResolver {
     const allowed =
       viewer.role === "ADMIN" || (viewer.role === "PARTNER" && viewer.keyKind === "SECRET" && (await partnerSeesEventAttendees(ctx, viewer.organisationId, event.id)));
     if (!allowed) throw forbidden("Only admins and the event's partners may list its registrations.");
-    return listRegistrations(ctx.deps.db, { scope: eq(registrations.eventId, event.id), status, first, after });
+    // Allowed callers see the whole event, so its kept counts answer totalCount.
+    return listRegistrations(ctx.deps.db, { scope: undefined, eventId: event.id, status, first, after });
   }
 }

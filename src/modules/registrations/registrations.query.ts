@@ -1,13 +1,14 @@
-import { and, asc, count, eq, gt, inArray, or, sql, type SQL } from "drizzle-orm";
-import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
+import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { decodeCursor, pageSize, toConnection, type Connection, type SortKey } from "../../common/connection.js";
 import { badUserInput } from "../../common/errors.js";
 import { characterCount, limits } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
 import { registrations } from "../../db/schema.js";
 import type { RegistrationRow } from "./registration-access.js";
+import { keptRegistrationCount } from "./registration-counts.js";
 
 export interface ListRegistrationsOptions {
-  /** From registrationScope(): which rows the caller may see. */
+  /** From registrationScope(): which rows the caller may see; undefined for all of them. */
   scope: SQL | undefined;
   eventId?: string | null;
   status?: RegistrationRow["status"][] | null;
@@ -16,13 +17,23 @@ export interface ListRegistrationsOptions {
   after?: string | null;
 }
 
-/** Registrations in the order they arrived, keyset-paginated on (createdAt, id). */
+/**
+ * Registrations in the order they arrived, keyset-paginated on (createdAt, id).
+ *
+ * Cost does not grow with the number of registrations for what admins ask (all, by event,
+ * by status, by event and status): each status is one range of an index that ends in
+ * (created_at, id) (see the registrations indexes in db/schema.ts), read from the cursor up
+ * to the page size; several statuses are read one range each and merged. totalCount then
+ * comes from the kept counts (registration-counts.ts). With a search, or a caller who sees
+ * only some registrations (a partner's or registrant's scope), the page still walks an
+ * index in order but filters as it goes, and totalCount is a COUNT(*) over the matching
+ * rows: that one grows with the data.
+ */
 export function listRegistrations(db: Db, options: ListRegistrationsOptions): Connection<RegistrationRow> {
   const size = pageSize(options.first);
   const after = decodeCursor("registrations", options.after);
   const conditions: (SQL | undefined)[] = [options.scope];
   if (options.eventId) conditions.push(eq(registrations.eventId, options.eventId));
-  if (options.status?.length) conditions.push(inArray(registrations.status, options.status));
   const search = options.search?.trim();
   if (search) {
     if (characterCount(search) > limits.shortText) throw badUserInput(`search must be at most ${limits.shortText} characters`);
@@ -33,12 +44,36 @@ export function listRegistrations(db: Db, options: ListRegistrationsOptions): Co
         OR lower(${registrations.reference}) LIKE ${pattern} ESCAPE '\\')`,
     );
   }
-  const where = and(...conditions);
-  const afterKey = after
-    ? or(gt(registrations.createdAt, new Date(after[0])), and(eq(registrations.createdAt, new Date(after[0])), gt(registrations.id, after[1])))
-    : undefined;
-  const rows = db.select().from(registrations).where(and(where, afterKey)).orderBy(asc(registrations.createdAt), asc(registrations.id)).limit(size + 1).all();
-  return toConnection("registrations", rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(registrations).where(where).get()!.n);
+  const statuses = options.status?.length ? [...new Set(options.status)] : null;
+  // A row value comparison is an index range, where `a > x OR (a = x AND b > y)` is not.
+  const afterKey = after ? sql`(${registrations.createdAt}, ${registrations.id}) > (${after[0]}, ${after[1]})` : undefined;
+  const page = (status: RegistrationRow["status"] | null) =>
+    db
+      .select()
+      .from(registrations)
+      .where(and(...conditions, status ? eq(registrations.status, status) : undefined, afterKey))
+      .orderBy(asc(registrations.createdAt), asc(registrations.id))
+      .limit(size + 1)
+      .all();
+  const rows = statuses === null ? page(null) : mergeInListOrder(statuses.map(page), size + 1);
+  const keptCountAnswers = options.scope === undefined && !search;
+  const totalCount = keptCountAnswers
+    ? () => keptRegistrationCount(db, { eventId: options.eventId, statuses })
+    : () => db.select({ n: count() }).from(registrations).where(and(...conditions, statuses ? inArray(registrations.status, statuses) : undefined)).get()!.n;
+  return toConnection("registrations", rows, size, after, keyOf, totalCount);
+}
+
+const keyOf = (row: RegistrationRow): SortKey<"registrations"> => [row.createdAt.getTime(), row.id];
+
+/** Sorts like the list: createdAt, then id. */
+function compareInListOrder(a: RegistrationRow, b: RegistrationRow): number {
+  const byTime = a.createdAt.getTime() - b.createdAt.getTime();
+  return byTime !== 0 ? byTime : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The first `limit` rows of several lists each already in list order (one per status, so no row is in two). */
+function mergeInListOrder(lists: RegistrationRow[][], limit: number): RegistrationRow[] {
+  return lists.length === 1 ? lists[0]! : lists.flat().sort(compareInListOrder).slice(0, limit);
 }
 
 export function findRegistrationByReference(db: Db, reference: string): RegistrationRow | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, count, eq, gt, inArray, lte, sum } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, sum } from "drizzle-orm";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Clock } from "../../common/clock.js";
 import { DomainError, type UserErrorShape } from "../../common/errors.js";
@@ -298,7 +298,8 @@ export function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now
     const next = tx
       .select()
       .from(registrations)
-      .where(and(eq(registrations.eventId, event.id), eq(registrations.status, "WAITLISTED")))
+      // waitlistedAt IS NOT NULL: the condition of registrations_waitlist_idx, which is in this order.
+      .where(and(eq(registrations.eventId, event.id), eq(registrations.status, "WAITLISTED"), isNotNull(registrations.waitlistedAt)))
       .orderBy(asc(registrations.waitlistedAt), asc(registrations.id))
       .limit(1)
       .get();
@@ -418,11 +419,15 @@ function cancelInTransaction(tx: Writer, deps: Deps, registrationId: string, rea
  */
 export function lapseExpiredOffers(deps: Deps): number {
   const now = deps.clock.now();
+  // Only offers carry offerExpiresAt: the partial registrations_offer_expiry_idx holds just
+  // them. The status is checked here, not in SQL, where it would lead the planner to read
+  // every registration in those statuses instead.
   const due = deps.db
-    .select({ id: registrations.id })
+    .select({ id: registrations.id, status: registrations.status })
     .from(registrations)
-    .where(and(lte(registrations.offerExpiresAt, now), inArray(registrations.status, ["PENDING_REVIEW", "AWAITING_PAYMENT"])))
-    .all();
+    .where(lte(registrations.offerExpiresAt, now))
+    .all()
+    .filter((row) => row.status === "PENDING_REVIEW" || row.status === "AWAITING_PAYMENT");
   let lapsed = 0;
   for (const { id } of due) {
     writeTransaction(
@@ -509,11 +514,14 @@ export function grantEarlyAccess(deps: Deps, registrationId: string, actor: stri
 /** Grants every scheduled access whose time has come. Idempotent. */
 export function grantDueAccess(deps: Deps): number {
   const now = deps.clock.now();
+  // Scheduled and not yet granted: what the partial registrations_access_due_idx holds. The
+  // status is checked here, not in SQL (see lapseExpiredOffers).
   const due = deps.db
-    .select({ id: registrations.id })
+    .select({ id: registrations.id, status: registrations.status })
     .from(registrations)
-    .where(and(lte(registrations.accessScheduledFor, now), eq(registrations.status, "CONFIRMED")))
-    .all();
+    .where(and(lte(registrations.accessScheduledFor, now), isNull(registrations.accessGrantedAt)))
+    .all()
+    .filter((row) => row.status === "CONFIRMED");
   let granted = 0;
   for (const { id } of due) {
     writeTransaction(

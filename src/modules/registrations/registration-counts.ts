@@ -1,0 +1,35 @@
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { registrationCounts, type registrationStatuses } from "../../db/schema.js";
+import type { Writer } from "../../mail/outbox.js";
+
+type Status = (typeof registrationStatuses)[number];
+
+/*
+ * Reads of the per-(event, status) counts that triggers on registrations keep in the same
+ * transaction as every write (drizzle/0004_registration-counts-triggers.sql). A read costs
+ * a few primary-key rows whatever the number of registrations, so the seat check inside
+ * register's write lock, seatsRemaining and totalCount stay as fast at a million as at a
+ * thousand. Inside a write transaction the counts include that transaction's own writes.
+ */
+
+const total = sql<number>`coalesce(sum(${registrationCounts.count}), 0)`.mapWith(Number);
+
+function statusCondition(statuses: readonly Status[] | null | undefined): SQL | undefined {
+  return statuses?.length ? inArray(registrationCounts.status, [...statuses]) : undefined;
+}
+
+/** Registrations in these statuses (all statuses when null), of one event or of all events. */
+export function keptRegistrationCount(db: Writer, filter: { eventId?: string | null; statuses?: readonly Status[] | null }): number {
+  const byEvent = filter.eventId ? eq(registrationCounts.eventId, filter.eventId) : undefined;
+  return db.select({ n: total }).from(registrationCounts).where(and(byEvent, statusCondition(filter.statuses))).get()!.n;
+}
+
+/** The same per event, for a batch of events (a DataLoader's); events with none are left out. */
+export function keptRegistrationCountsByEvent(db: Writer, eventIds: readonly string[], statuses: readonly Status[]): { key: string; n: number }[] {
+  return db
+    .select({ key: registrationCounts.eventId, n: total })
+    .from(registrationCounts)
+    .where(and(inArray(registrationCounts.eventId, [...eventIds]), statusCondition(statuses)))
+    .groupBy(registrationCounts.eventId)
+    .all();
+}
