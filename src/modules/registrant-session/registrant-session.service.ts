@@ -62,9 +62,11 @@ export function signInWithLink({ db, clock }: Deps, token: string): { sessionTok
 
 /**
  * Forgets what no longer opens anything: sign-in links and sessions past their expiry, and
- * the manage links of events that ended more than MANAGE_LINK_DAYS_AFTER_EVENT days ago
- * (judged by the event's current end, so a postponed course keeps its links). Every email
- * mints a manage link, so without this the table would only grow.
+ * manage links a year after their event ended. A manage link's own expiry was set from the
+ * event's end when it was minted; a postponed course keeps its links, because the event's
+ * current end is checked too. Every email mints a manage link, so without this the table
+ * would only grow. Both deletes start from the expiry index: their cost follows what has
+ * expired, not how many registrations there are.
  */
 export function purgeExpiredRegistrantTokens({ db, clock }: Deps): number {
   const now = clock.now();
@@ -73,10 +75,16 @@ export function purgeExpiredRegistrantTokens({ db, clock }: Deps): number {
     .where(and(inArray(registrantTokens.kind, ["SIGN_IN_LINK", "SESSION"]), lte(registrantTokens.expiresAt, now)))
     .run().changes;
   const endedBefore = new Date(now.getTime() - MANAGE_LINK_DAYS_AFTER_EVENT * DAY_MS);
-  const ofEndedEvents = db.select({ id: registrations.id }).from(registrations).innerJoin(events, eq(events.id, registrations.eventId)).where(lte(events.endsAt, endedBefore));
-  const manage = db
-    .delete(registrantTokens)
-    .where(and(eq(registrantTokens.kind, "MANAGE"), inArray(registrantTokens.registrationId, ofEndedEvents)))
-    .run().changes;
+  const expiredManageLinks = db
+    .select({ hash: registrantTokens.hash })
+    .from(registrantTokens)
+    .innerJoin(registrations, eq(registrations.id, registrantTokens.registrationId))
+    .innerJoin(events, eq(events.id, registrations.eventId))
+    .where(and(eq(registrantTokens.kind, "MANAGE"), lte(registrantTokens.expiresAt, now), lte(events.endsAt, endedBefore)))
+    .limit(PURGE_BATCH);
+  const manage = db.delete(registrantTokens).where(inArray(registrantTokens.hash, expiredManageLinks)).run().changes;
   return lapsed + manage;
 }
+
+/** Manage links forgotten per worker step, at most: a backlog goes in steps, none of them long. */
+const PURGE_BATCH = 1000;
