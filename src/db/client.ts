@@ -3,12 +3,15 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import * as tables from "./schema.js";
+import { cacheStatements } from "./statement-cache.js";
 
 export type Db = BetterSQLite3Database<typeof tables> & { $client: Database.Database };
 
 export interface OpenDatabaseOptions {
   /** Called with every SQL statement run: the N+1 tests count them. */
   onStatement?: (sql: string) => void;
+  /** Called with every SQL text compiled (not found among the cached statements): tests check reuse. */
+  onCompile?: (sql: string) => void;
 }
 
 /**
@@ -23,6 +26,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
+  cacheStatements(sqlite, { onCompile: options.onCompile });
   const onStatement = options.onStatement;
   return drizzle({
     client: sqlite,

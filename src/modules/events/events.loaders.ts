@@ -1,38 +1,40 @@
 import { and, asc, count, inArray } from "drizzle-orm";
 import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
+import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, registrations, sessions } from "../../db/schema.js";
 import { seatHoldingStatuses } from "./event-rules.js";
 
+/** The loaders' statements, prepared once per database; each takes `{ ids }` (see listParam). */
+const eventQueries = preparedPerDatabase((db) => ({
+  eventsById: db.select().from(events).where(inList(events.id)).prepare(),
+  sessionsByEventId: db.select().from(sessions).where(inList(sessions.eventId)).orderBy(asc(sessions.position)).prepare(),
+  sessionsById: db.select().from(sessions).where(inList(sessions.id)).prepare(),
+  partnersByEventId: db.select().from(eventPartners).where(inList(eventPartners.eventId)).orderBy(asc(eventPartners.position)).prepare(),
+  objectivesByEventId: db.select().from(learningObjectives).where(inList(learningObjectives.eventId)).orderBy(asc(learningObjectives.position)).prepare(),
+  criteriaByEventId: db.select().from(eligibilityCriteria).where(inList(eligibilityCriteria.eventId)).orderBy(asc(eligibilityCriteria.position)).prepare(),
+  criteriaById: db.select().from(eligibilityCriteria).where(inList(eligibilityCriteria.id)).prepare(),
+  prerequisitesByEventId: db.select().from(prerequisiteCourses).where(inList(prerequisiteCourses.eventId)).prepare(),
+  seatsHeldByEventId: db
+    .select({ key: registrations.eventId, n: count() })
+    .from(registrations)
+    .where(and(inList(registrations.eventId), inArray(registrations.status, [...seatHoldingStatuses])))
+    .groupBy(registrations.eventId)
+    .prepare(),
+}));
+
 export function createEventLoaders(db: Db) {
+  const q = eventQueries(db);
+  const run = <T>(query: { all(values: { ids: string }): T[] }) => (ids: readonly string[]) => query.all({ ids: listParam(ids) });
   return {
-    eventById: loaderById((ids) => db.select().from(events).where(inArray(events.id, [...ids])).all(), (row) => row.id),
-    sessionsByEventId: loaderOfLists(
-      (ids) => db.select().from(sessions).where(inArray(sessions.eventId, [...ids])).orderBy(asc(sessions.position)).all(),
-      (row) => row.eventId,
-    ),
-    sessionById: loaderById((ids) => db.select().from(sessions).where(inArray(sessions.id, [...ids])).all(), (row) => row.id),
-    partnersByEventId: loaderOfLists(
-      (ids) => db.select().from(eventPartners).where(inArray(eventPartners.eventId, [...ids])).orderBy(asc(eventPartners.position)).all(),
-      (row) => row.eventId,
-    ),
-    objectivesByEventId: loaderOfLists(
-      (ids) => db.select().from(learningObjectives).where(inArray(learningObjectives.eventId, [...ids])).orderBy(asc(learningObjectives.position)).all(),
-      (row) => row.eventId,
-    ),
-    criteriaByEventId: loaderOfLists(
-      (ids) => db.select().from(eligibilityCriteria).where(inArray(eligibilityCriteria.eventId, [...ids])).orderBy(asc(eligibilityCriteria.position)).all(),
-      (row) => row.eventId,
-    ),
-    criterionById: loaderById((ids) => db.select().from(eligibilityCriteria).where(inArray(eligibilityCriteria.id, [...ids])).all(), (row) => row.id),
-    prerequisiteByEventId: loaderById((ids) => db.select().from(prerequisiteCourses).where(inArray(prerequisiteCourses.eventId, [...ids])).all(), (row) => row.eventId),
-    seatsHeldByEventId: loaderOfCounts((ids) =>
-      db
-        .select({ key: registrations.eventId, n: count() })
-        .from(registrations)
-        .where(and(inArray(registrations.eventId, [...ids]), inArray(registrations.status, [...seatHoldingStatuses])))
-        .groupBy(registrations.eventId)
-        .all(),
-    ),
+    eventById: loaderById(run(q.eventsById), (row) => row.id),
+    sessionsByEventId: loaderOfLists(run(q.sessionsByEventId), (row) => row.eventId),
+    sessionById: loaderById(run(q.sessionsById), (row) => row.id),
+    partnersByEventId: loaderOfLists(run(q.partnersByEventId), (row) => row.eventId),
+    objectivesByEventId: loaderOfLists(run(q.objectivesByEventId), (row) => row.eventId),
+    criteriaByEventId: loaderOfLists(run(q.criteriaByEventId), (row) => row.eventId),
+    criterionById: loaderById(run(q.criteriaById), (row) => row.id),
+    prerequisiteByEventId: loaderById(run(q.prerequisitesByEventId), (row) => row.eventId),
+    seatsHeldByEventId: loaderOfCounts(run(q.seatsHeldByEventId)),
   };
 }
