@@ -3,7 +3,7 @@ import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js
 import type { Db } from "../../db/client.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, registrations, sessions } from "../../db/schema.js";
-import { seatHoldingStatuses } from "./event-rules.js";
+import { seatHoldingStatuses, type EventRow } from "./event-rules.js";
 
 /** The loaders' statements, prepared once per database; each takes `{ ids }` (see listParam). */
 const eventQueries = preparedPerDatabase((db) => ({
@@ -26,8 +26,24 @@ const eventQueries = preparedPerDatabase((db) => ({
 export function createEventLoaders(db: Db) {
   const q = eventQueries(db);
   const run = <T>(query: { all(values: { ids: string }): T[] }) => (ids: readonly string[]) => query.all({ ids: listParam(ids) });
+  const loadedEvents = new Map<string, EventRow>();
+  const eventById = loaderById((ids) => {
+    const rows = q.eventsById.all({ ids: listParam(ids) });
+    for (const row of rows) loadedEvents.set(row.id, row);
+    return rows;
+  }, (row) => row.id);
   return {
-    eventById: loaderById(run(q.eventsById), (row) => row.id),
+    eventById,
+    /**
+     * An event this request has already read, or undefined: fields that need a column of
+     * their event (a session's zone) then answer at once, without a promise each.
+     */
+    loadedEvent: (id: string): EventRow | undefined => loadedEvents.get(id),
+    /** Primes eventById with a row read another way (a listing, a lookup by slug). */
+    primeEvent(row: EventRow): void {
+      loadedEvents.set(row.id, row);
+      eventById.prime(row.id, row);
+    },
     sessionsByEventId: loaderOfLists(run(q.sessionsByEventId), (row) => row.eventId),
     sessionById: loaderById(run(q.sessionsById), (row) => row.id),
     partnersByEventId: loaderOfLists(run(q.partnersByEventId), (row) => row.eventId),

@@ -25,7 +25,7 @@ export class EventResolver {
     @Arg("filter", () => EventFilter, { nullable: true }) filter: EventFilter | null,
   ) {
     const connection = listEvents(ctx.deps.db, { filter, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
-    for (const edge of connection.edges) ctx.loaders.eventById.prime(edge.node.id, edge.node);
+    for (const edge of connection.edges) ctx.loaders.primeEvent(edge.node);
     return connection;
   }
 
@@ -41,7 +41,7 @@ export class EventResolver {
     else {
       event = findEventBySlug(ctx.deps.db, slug!) ?? null;
       // Its sessions ask for their event (for the zone): no second read of the same row.
-      if (event) ctx.loaders.eventById.prime(event.id, event);
+      if (event) ctx.loaders.primeEvent(event);
     }
     return event && canSeeEvent(ctx, event) ? event : null;
   }
