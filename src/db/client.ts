@@ -10,7 +10,7 @@ export type Db = BetterSQLite3Database<typeof tables> & { $client: Database.Data
 export interface OpenDatabaseOptions {
   /** Called with every SQL statement run: the N+1 tests count them. */
   onStatement?: (sql: string) => void;
-  /** Called with every SQL text compiled (not found among the cached statements): tests check reuse. */
+  /** Called with every SQL text SQLite compiles (not found among the cached statements): tests check reuse. */
   onCompile?: (sql: string) => void;
 }
 
@@ -26,7 +26,16 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
-  cacheStatements(sqlite, { onCompile: options.onCompile });
+  const onCompile = options.onCompile;
+  if (onCompile) {
+    // Under the cache, so it sees exactly the statements SQLite compiles.
+    const compile = sqlite.prepare.bind(sqlite);
+    sqlite.prepare = ((source: string) => {
+      onCompile(source);
+      return compile(source);
+    }) as Database.Database["prepare"];
+  }
+  cacheStatements(sqlite);
   const onStatement = options.onStatement;
   return drizzle({
     client: sqlite,

@@ -12,15 +12,8 @@ import type Database from "better-sqlite3";
 /** Distinct SQL texts kept; past it the least recently used is finalised by the GC. */
 export const STATEMENT_CACHE_SIZE = 500;
 
-export interface StatementCacheOptions {
-  /** Called when a statement is compiled (a miss), with its SQL: tests check reuse. */
-  onCompile?: (sql: string) => void;
-  size?: number;
-}
-
-export function cacheStatements(sqlite: Database.Database, options: StatementCacheOptions = {}): void {
+export function cacheStatements(sqlite: Database.Database, size = STATEMENT_CACHE_SIZE): void {
   const compile = sqlite.prepare.bind(sqlite);
-  const size = options.size ?? STATEMENT_CACHE_SIZE;
   const statements = new Map<string, Database.Statement>();
   const prepare = (source: string): Database.Statement => {
     let statement = statements.get(source);
@@ -28,7 +21,6 @@ export function cacheStatements(sqlite: Database.Database, options: StatementCac
       // Most recently used last: a Map iterates in insertion order.
       statements.delete(source);
     } else {
-      options.onCompile?.(source);
       statement = compile(source);
     }
     statements.set(source, statement);
