@@ -116,6 +116,20 @@ describe("the catalogue's hot path", () => {
     expect(third.compiled).toEqual([]);
   });
 
+  it("compiles a filtered listing's statements once, though its SQL is built per request", async () => {
+    // given
+    const search = `query ($search: String) { events(first: 3, filter: { search: $search }) { totalCount edges { node { slug } } } }`;
+    await measure(search, { search: "Basic" });
+
+    // when: the same filter shape with another word
+    const again = await measure(search, { search: "Training" });
+
+    // then
+    expect(again.result.data.events.totalCount).toBe(100);
+    expect(again.statements.length).toBeGreaterThan(0);
+    expect(again.compiled).toEqual([]);
+  });
+
   it("remembers a document's cost per page size: the same document is accepted small and refused large, in either order", async () => {
     // when
     const small = await server.gql(NESTED_EVENTS, { first: 5 });
