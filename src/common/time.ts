@@ -69,6 +69,9 @@ interface WallClock {
   minute: number;
   second: number;
   offsetMinutes: number;
+  /** instantToLocal's and instantToLocalDate's answers, made on first use. */
+  local?: string;
+  date?: string;
 }
 
 const wallClocks = new Map<string, Map<number, WallClock>>();
@@ -114,7 +117,12 @@ function daysInMonth(year: number, month: number): number {
 export function parseLocalDateTime(value: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
   const match = localDateTimePattern.exec(value);
   if (!match) throw new RangeError(`"${value}" is not a local date-time like 2023-10-04T08:30`);
-  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = match[6] === undefined ? 0 : Number(match[6]);
   const invalid = (why: string) => new RangeError(`"${value}" is not a valid local date-time: ${why}`);
   if (month < 1 || month > 12) throw invalid("the month must be 01–12");
   const days = daysInMonth(year, month);
@@ -149,14 +157,17 @@ function inZone(instant: Date, zone: string): DateTime {
 /** "2023-10-04T08:30" (seconds only when they are not zero). */
 export function instantToLocal(instant: Date, zone: string): string {
   const clock = wallClock(instant, zone);
-  const local = `${year4(clock.year)}-${two(clock.month)}-${two(clock.day)}T${two(clock.hour)}:${two(clock.minute)}`;
-  return clock.second === 0 ? local : `${local}:${two(clock.second)}`;
+  if (clock.local === undefined) {
+    const local = `${instantToLocalDate(instant, zone)}T${two(clock.hour)}:${two(clock.minute)}`;
+    clock.local = clock.second === 0 ? local : `${local}:${two(clock.second)}`;
+  }
+  return clock.local;
 }
 
 /** The calendar date in the zone, "2023-10-04". */
 export function instantToLocalDate(instant: Date, zone: string): string {
   const clock = wallClock(instant, zone);
-  return `${year4(clock.year)}-${two(clock.month)}-${two(clock.day)}`;
+  return (clock.date ??= `${year4(clock.year)}-${two(clock.month)}-${two(clock.day)}`);
 }
 
 /**
