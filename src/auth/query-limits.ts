@@ -7,6 +7,8 @@ import {
   isObjectType,
   isInterfaceType,
   Kind,
+  visit,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -132,15 +134,65 @@ function tooComplex(message: string, extensions: Record<string, unknown>): Graph
   return new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 }, ...extensions } });
 }
 
+/** Names of the variables a document passes as `first`: the only ones its cost depends on. */
+function pageSizeVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === "first" && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+interface KnownCosts {
+  pageSizeVariables: string[];
+  fragments: FragmentDefinitionNode[];
+  /** By operation, then by the page-size variables' values. */
+  costs: WeakMap<OperationDefinitionNode, Map<string, number>>;
+}
+
+/** Page-size variable values a document's costs are remembered for; past it they start afresh. */
+const COSTS_PER_OPERATION = 64;
+
+/**
+ * Apollo's document store hands out the same parsed document for the same query text, so
+ * the cost of a document seen before is looked up rather than walked again.
+ */
+function costCache(): (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables) => number {
+  const documents = new WeakMap<DocumentNode, KnownCosts>();
+  return (schema, document, operation, variables) => {
+    let known = documents.get(document);
+    if (!known) {
+      const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
+      known = { pageSizeVariables: pageSizeVariables(document), fragments, costs: new WeakMap() };
+      documents.set(document, known);
+    }
+    let costs = known.costs.get(operation);
+    if (!costs) {
+      costs = new Map();
+      known.costs.set(operation, costs);
+    }
+    const key = known.pageSizeVariables.length ? JSON.stringify(known.pageSizeVariables.map((name) => variables?.[name] ?? null)) : "";
+    let cost = costs.get(key);
+    if (cost === undefined) {
+      cost = Math.round(estimateQueryCost(schema, operation, known.fragments, variables));
+      if (costs.size >= COSTS_PER_OPERATION) costs.clear();
+      costs.set(key, cost);
+    }
+    return cost;
+  };
+}
+
 /** Rejects an operation whose estimated cost is over the limit, before execution. */
 export function queryCostPlugin(maxCost: number = queryLimits.cost): ApolloServerPlugin {
+  const costOf = costCache();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const fragments = document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION);
-          const cost = Math.round(estimateQueryCost(schema, operation, fragments, request.variables));
+          const cost = costOf(schema, document, operation, request.variables);
           if (cost > maxCost) {
             throw tooComplex(`Query cost limit of ${maxCost} exceeded, estimated ${cost}: ask for fewer items per page or fewer nested lists.`, { cost, maxCost });
           }

@@ -13,6 +13,8 @@ export interface TestServer {
   adminKey: string;
   /** Every SQL statement the app ran, for N+1 checks. */
   statements: string[];
+  /** Every SQL text SQLite compiled (a statement not found among the cached ones). */
+  compiled: string[];
   dir: string;
   /** POSTs a GraphQL operation; returns the parsed body and status. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GqlResult<T>>;
@@ -40,6 +42,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), "events-test-"));
   const clock = new ManualClock(new Date(options.now ?? "2023-06-01T12:00:00Z"));
   const statements: string[] = [];
+  const compiled: string[] = [];
   const config = loadConfig({
     NODE_ENV: "test",
     PORT: "0",
@@ -50,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     WORKER: "false",
     ...options.env,
   });
-  const app = await startApp(config, { clock, database: { onStatement: (sql) => statements.push(sql) } });
+  const app = await startApp(config, { clock, database: { onStatement: (sql) => statements.push(sql), onCompile: (sql) => compiled.push(sql) } });
   const { key: adminKey } = createApiKey(app.deps.db, clock, { kind: "ADMIN", name: "test admin" });
   const url = `${app.url}/graphql`;
 
@@ -74,6 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock,
     adminKey,
     statements,
+    compiled,
     dir,
     gql,
     admin: (query, variables) => gql(query, variables, { token: adminKey }),

@@ -25,7 +25,7 @@ export class EventResolver {
     @Arg("filter", () => EventFilter, { nullable: true }) filter: EventFilter | null,
   ) {
     const connection = listEvents(ctx.deps.db, { filter, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
-    for (const edge of connection.edges) ctx.loaders.eventById.prime(edge.node.id, edge.node);
+    for (const edge of connection.edges) ctx.loaders.primeEvent(edge.node);
     return connection;
   }
 
@@ -36,7 +36,13 @@ export class EventResolver {
     @Arg("slug", () => String, { nullable: true }) slug: string | null,
   ): Promise<EventRow | null> {
     if ((id == null) === (slug == null)) throw badUserInput("Give exactly one of `id` and `slug`.");
-    const event = id != null ? await ctx.loaders.eventById.load(id) : (findEventBySlug(ctx.deps.db, slug!) ?? null);
+    let event: EventRow | null;
+    if (id != null) event = await ctx.loaders.eventById.load(id);
+    else {
+      event = findEventBySlug(ctx.deps.db, slug!) ?? null;
+      // Its sessions ask for their event (for the zone): no second read of the same row.
+      if (event) ctx.loaders.primeEvent(event);
+    }
     return event && canSeeEvent(ctx, event) ? event : null;
   }
 

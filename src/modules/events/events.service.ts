@@ -6,6 +6,7 @@ import { isKnownCurrency } from "../../common/money.js";
 import { localToInstant } from "../../common/time.js";
 import { characterCount, InputChecker, limits, slugPattern } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
+import { preparedPerDatabase } from "../../db/prepared.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import {
   eligibilityAnswers,
@@ -38,11 +39,44 @@ export interface ListEventsOptions {
   includeDrafts: boolean;
 }
 
+/**
+ * The catalogue's plain listings (no filter: what partner sites and apps page through),
+ * prepared once: public or with drafts, first page or after a cursor.
+ */
+const plainListings = preparedPerDatabase((db) => {
+  const afterKey = or(
+    gt(events.startsAt, sql.placeholder("afterStartsAt")),
+    and(eq(events.startsAt, sql.placeholder("afterStartsAt")), gt(events.id, sql.placeholder("afterId"))),
+  );
+  const listing = (includeDrafts: boolean) => {
+    const visible = includeDrafts ? undefined : inArray(events.status, [...visibleToPublic]);
+    const page = (after: boolean) =>
+      db
+        .select()
+        .from(events)
+        .where(and(visible, after ? afterKey : undefined))
+        .orderBy(asc(events.startsAt), asc(events.id))
+        .limit(sql.placeholder("limit"))
+        .prepare();
+    return { firstPage: page(false), pageAfter: page(true), total: db.select({ n: count() }).from(events).where(visible).prepare() };
+  };
+  return { public: listing(false), withDrafts: listing(true) };
+});
+
+function isPlain(filter: EventFilter): boolean {
+  return !filter.status?.length && !filter.startsAfter && !filter.startsBefore && !filter.organisationSlug && !filter.search?.trim();
+}
+
 /** Events in start order, keyset-paginated on (startsAt, id). */
 export function listEvents(db: Db, options: ListEventsOptions): Connection<EventRow> {
   const size = pageSize(options.first);
   const after = decodeCursor("events", options.after);
   const filter = options.filter ?? {};
+  if (isPlain(filter)) {
+    const listing = options.includeDrafts ? plainListings(db).withDrafts : plainListings(db).public;
+    const rows = after ? listing.pageAfter.all({ afterStartsAt: after[0], afterId: after[1], limit: size + 1 }) : listing.firstPage.all({ limit: size + 1 });
+    return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => listing.total.get()!.n);
+  }
   const conditions: SQL[] = [];
   const allowed = options.includeDrafts ? null : new Set<string>(visibleToPublic);
   const statuses = filter.status?.length ? filter.status.filter((status) => !allowed || allowed.has(status)) : allowed ? [...allowed] : null;
@@ -79,8 +113,10 @@ export function listEvents(db: Db, options: ListEventsOptions): Connection<Event
   return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => db.select({ n: count() }).from(events).where(where).get()!.n);
 }
 
+const eventsBySlug = preparedPerDatabase((db) => db.select().from(events).where(eq(events.slug, sql.placeholder("slug"))).prepare());
+
 export function findEventBySlug(db: Db, slug: string): EventRow | undefined {
-  return db.select().from(events).where(eq(events.slug, slug)).get();
+  return eventsBySlug(db).get({ slug });
 }
 
 interface CheckedSession {

@@ -11,38 +11,46 @@ type SessionRow = typeof sessions.$inferSelect;
 /** A session's zone is its event's: its wall-clock fields derive from that zone at the instant. */
 @Resolver(() => Session)
 export class SessionResolver {
-  private async zone(session: SessionRow, ctx: Context): Promise<string> {
-    return (await ctx.loaders.eventById.load(session.eventId))!.timeZone;
+  /** The event's zone, at once when this request has read the event (it almost always has). */
+  private zone(session: SessionRow, ctx: Context): string | Promise<string> {
+    const event = ctx.loaders.loadedEvent(session.eventId);
+    return event ? event.timeZone : ctx.loaders.eventById.load(session.eventId).then((row) => row!.timeZone);
+  }
+
+  /** `convert(zone)` with the session's zone: a plain value when the zone is known, a promise otherwise. */
+  private inZone(session: SessionRow, ctx: Context, convert: (zone: string) => string): string | Promise<string> {
+    const zone = this.zone(session, ctx);
+    return typeof zone === "string" ? convert(zone) : zone.then(convert);
   }
 
   @FieldResolver(() => Event)
-  async event(@Root() session: SessionRow, @Ctx() ctx: Context) {
-    return (await ctx.loaders.eventById.load(session.eventId))!;
+  event(@Root() session: SessionRow, @Ctx() ctx: Context) {
+    return ctx.loaders.loadedEvent(session.eventId) ?? ctx.loaders.eventById.load(session.eventId).then((row) => row!);
   }
 
   @FieldResolver(() => LocalDateTimeScalar, { description: "Wall-clock start in timeZone, e.g. 2023-10-04T08:30." })
-  async localStart(@Root() session: SessionRow, @Ctx() ctx: Context): Promise<string> {
-    return instantToLocal(session.startsAt, await this.zone(session, ctx));
+  localStart(@Root() session: SessionRow, @Ctx() ctx: Context): string | Promise<string> {
+    return this.inZone(session, ctx, (zone) => instantToLocal(session.startsAt, zone));
   }
 
   @FieldResolver(() => LocalDateTimeScalar)
-  async localEnd(@Root() session: SessionRow, @Ctx() ctx: Context): Promise<string> {
-    return instantToLocal(session.endsAt, await this.zone(session, ctx));
+  localEnd(@Root() session: SessionRow, @Ctx() ctx: Context): string | Promise<string> {
+    return this.inZone(session, ctx, (zone) => instantToLocal(session.endsAt, zone));
   }
 
   @FieldResolver(() => TimeZoneScalar)
-  timeZone(@Root() session: SessionRow, @Ctx() ctx: Context): Promise<string> {
+  timeZone(@Root() session: SessionRow, @Ctx() ctx: Context): string | Promise<string> {
     return this.zone(session, ctx);
   }
 
   @FieldResolver(() => String, { description: "Abbreviation in force at startsAt, e.g. PDT." })
-  async timeZoneAbbreviation(@Root() session: SessionRow, @Ctx() ctx: Context): Promise<string> {
-    return zoneAbbreviation(session.startsAt, await this.zone(session, ctx));
+  timeZoneAbbreviation(@Root() session: SessionRow, @Ctx() ctx: Context): string | Promise<string> {
+    return this.inZone(session, ctx, (zone) => zoneAbbreviation(session.startsAt, zone));
   }
 
   @FieldResolver(() => String, { description: "Offset in force at startsAt, e.g. -07:00." })
-  async utcOffset(@Root() session: SessionRow, @Ctx() ctx: Context): Promise<string> {
-    return utcOffset(session.startsAt, await this.zone(session, ctx));
+  utcOffset(@Root() session: SessionRow, @Ctx() ctx: Context): string | Promise<string> {
+    return this.inZone(session, ctx, (zone) => utcOffset(session.startsAt, zone));
   }
 
   @FieldResolver(() => Int)

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import { and, count, eq, inArray, lte, ne, sql } from "drizzle-orm";
 import { loaderById } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
+import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { eventPartners, events, organisations } from "../../db/schema.js";
 
 /** Which events of an organisation a caller may list: admins also see drafts. */
@@ -29,10 +30,15 @@ function groupByOrganisation<K extends OrganisationEventsKey>(keys: readonly K[]
   return groups;
 }
 
+const organisationQueries = preparedPerDatabase((db) => ({
+  organisationsById: db.select().from(organisations).where(inList(organisations.id)).prepare(),
+}));
+
 export function createOrganisationLoaders(db: Db) {
+  const q = organisationQueries(db);
   const visible = (includeDrafts: boolean) => (includeDrafts ? undefined : ne(events.status, "DRAFT"));
   return {
-    organisationById: loaderById((ids) => db.select().from(organisations).where(inArray(organisations.id, [...ids])).all(), (row) => row.id),
+    organisationById: loaderById((ids) => q.organisationsById.all({ ids: listParam(ids) }), (row) => row.id),
 
     /**
      * The ids of the first page of events of many organisations at once (in start order,

@@ -1,10 +1,15 @@
-import { inArray } from "drizzle-orm";
 import { loaderById } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
+import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { venues } from "../../db/schema.js";
 
+const venueQueries = preparedPerDatabase((db) => ({
+  venuesById: db.select().from(venues).where(inList(venues.id)).prepare(),
+}));
+
 export function createVenueLoaders(db: Db) {
+  const q = venueQueries(db);
   return {
-    venueById: loaderById((ids) => db.select().from(venues).where(inArray(venues.id, [...ids])).all(), (row) => row.id),
+    venueById: loaderById((ids) => q.venuesById.all({ ids: listParam(ids) }), (row) => row.id),
   };
 }
