@@ -119,7 +119,12 @@ function cacheKey(request: FastifyRequest): string | null {
   } else if (request.method === "POST") {
     const body = request.body as Record<string, unknown> | null;
     if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
-    key = `POST ${JSON.stringify([body.query, body.operationName, body.variables, body.extensions])}\n${accept}`;
+    try {
+      key = `POST ${JSON.stringify([body.query, body.operationName, body.variables, body.extensions])}\n${accept}`;
+    } catch {
+      // Nesting deeper than the stack (JSON.parse takes more than JSON.stringify): Apollo refuses it.
+      return null;
+    }
   } else {
     return null;
   }

@@ -244,3 +244,24 @@ describe("response cache: RESPONSE_CACHE=off", () => {
     expect(again.result.headers.get("cache-control")).toBe("max-age=5, public");
   });
 });
+
+describe("response cache: RESPONSE_CACHE_TTL_SECONDS", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ now: "2023-06-01T12:00:00Z", env: { RESPONSE_CACHE_TTL_SECONDS: "1" } });
+  });
+  afterAll(() => server.close());
+
+  it("ends entries after the configured TTL", async () => {
+    // given
+    const closing = await createCourse(server, { registrationClosesAt: "2023-06-01T12:00:00.500Z" });
+    expect((await server.gql(EVENT_PAGE, { slug: closing.slug })).data.event.registrationOpen).toBe(true);
+
+    // when
+    server.clock.advance(1_000);
+
+    // then
+    expect((await server.gql(EVENT_PAGE, { slug: closing.slug })).data.event.registrationOpen).toBe(false);
+  });
+});
