@@ -15,25 +15,37 @@ export interface DataVersion {
   current(): number;
 }
 
+/** How late another process's commit may be seen: PRAGMA data_version costs ~6 µs here, total_changes() ~0.4 µs. */
+const OTHER_CONNECTIONS_POLL_MS = 1;
+
 /**
- * SQLite reports both halves itself, in one statement:
+ * SQLite reports both halves itself:
  * - `total_changes()` counts every row this connection inserted, updated or deleted,
  *   inside writeTransaction or not (api-key use, outbox, worker deliveries), so a write
  *   made in this process is seen by the next read, with no hook to forget;
  * - `PRAGMA data_version` changes when another connection, in this process or another
- *   one on the same file, commits.
+ *   one on the same file, commits. It takes the file's locks, so it is read at most once
+ *   a millisecond: under load many reads share one look.
  */
 export function sqliteDataVersion(db: Db): DataVersion {
-  const read = db.$client.prepare("SELECT total_changes(), data_version FROM pragma_data_version").raw();
+  const readChanges = db.$client.prepare("SELECT total_changes()").pluck();
+  const readCommits = db.$client.prepare("PRAGMA data_version").pluck();
   let changes = -1;
-  let committedElsewhere = -1;
+  let commits = -1;
+  let commitsReadAt = -Infinity;
   let version = 0;
   return {
     current() {
-      const [nowChanges, nowCommitted] = read.get() as [number, number];
-      if (nowChanges !== changes || nowCommitted !== committedElsewhere) {
+      const nowChanges = readChanges.get() as number;
+      const now = performance.now();
+      let nowCommits = commits;
+      if (now - commitsReadAt >= OTHER_CONNECTIONS_POLL_MS) {
+        nowCommits = readCommits.get() as number;
+        commitsReadAt = now;
+      }
+      if (nowChanges !== changes || nowCommits !== commits) {
         changes = nowChanges;
-        committedElsewhere = nowCommitted;
+        commits = nowCommits;
         version += 1;
       }
       return version;
