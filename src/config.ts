@@ -33,6 +33,18 @@ export interface Config {
   readonly rateLimits: RateLimitConfig | null;
   /** Fastify's trustProxy: whether (and which) X-Forwarded-For hops to believe for the client IP. */
   readonly trustProxy: boolean | number | string[];
+  /** The in-process cache of anonymous read responses; null when RESPONSE_CACHE=off. */
+  readonly responseCache: ResponseCacheConfig | null;
+}
+
+export interface ResponseCacheConfig {
+  /**
+   * Longest time an entry is served, in seconds. Writes made through this database file
+   * (this process or another) invalidate entries at once; the TTL bounds what no write
+   * announces: answers that change with the clock (registrationOpen) and, once the
+   * database can be shared without a version, other processes' writes.
+   */
+  readonly ttlSeconds: number;
 }
 
 /** Calls allowed per action (each of register, requestSignInLink, subscribeToNewsletter). */
@@ -91,6 +103,9 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     trustProxy: parseTrustProxy(env.TRUST_PROXY ?? ""),
+    responseCache: parseBoolean("RESPONSE_CACHE", env.RESPONSE_CACHE, true)
+      ? { ttlSeconds: parsePositiveInt("RESPONSE_CACHE_TTL_SECONDS", env.RESPONSE_CACHE_TTL_SECONDS || "5") }
+      : null,
   };
   return Object.freeze(config);
 }

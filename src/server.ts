@@ -8,6 +8,8 @@ import { authenticate } from "./auth/authenticate.js";
 import { knownOperationTypesRule, queryCostPlugin, queryLimits } from "./auth/query-limits.js";
 import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter, type RateLimitStore } from "./auth/rate-limit.js";
 import { RedisRateLimitStore } from "./auth/rate-limit-redis.js";
+import { cachedGraphqlHandler } from "./cache/cached-graphql-handler.js";
+import { sqliteDataVersion } from "./cache/data-version.js";
 import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets, registerIdeWithLocalKey } from "./ide/playground.js";
@@ -197,7 +199,8 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
       return { deps, viewer, loaders: createLoaders(db), requestId: request.id, ip: request.ip, rateLimiter, log: request.log };
     },
   });
-  app.route({ url: "/graphql", method: ["GET", "POST"], handler });
+  const cachedHandler = cachedGraphqlHandler(handler, { config: config.responseCache, dataVersion: sqliteDataVersion(db), clock });
+  app.route({ url: "/graphql", method: ["GET", "POST"], handler: cachedHandler });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

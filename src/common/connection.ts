@@ -1,4 +1,5 @@
-import { Field, ObjectType } from "type-graphql";
+import { Directive, Field, ObjectType } from "type-graphql";
+import { partOfParentHint } from "../cache/cache-hints.js";
 import { badUserInput } from "./errors.js";
 
 /* Relay cursor connections with keyset pagination: cursors encode the sort key, so a
@@ -7,6 +8,7 @@ import { badUserInput } from "./errors.js";
 export const MAX_PAGE_SIZE = 100;
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;

@@ -13,6 +13,8 @@ const badSettings: { env: Record<string, string>; line: RegExp }[] = [
   { env: { PORT: "eighty" }, line: /^config error: PORT must be a number from 0 to 65535, got "eighty"$/ },
   { env: { SMTP_URL: "http://mail.example" }, line: /^config error: SMTP_URL must start with smtp:\/\/ or smtps:\/\// },
   { env: { WORKER: "sometimes" }, line: /^config error: WORKER must be true or false, got "sometimes"$/ },
+  { env: { RESPONSE_CACHE: "maybe" }, line: /^config error: RESPONSE_CACHE must be true or false, got "maybe"$/ },
+  { env: { RESPONSE_CACHE_TTL_SECONDS: "0" }, line: /^config error: RESPONSE_CACHE_TTL_SECONDS must be a positive integer, got "0"$/ },
 ];
 
 describe("configuration is validated at start", () => {

@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { liveHint } from "../../cache/cache-hints.js";
 import { canSeeEvent, requireAdmin } from "../../auth/guards.js";
 import { actorLabel } from "../../auth/viewer.js";
 import { badUserInput } from "../../common/errors.js";
@@ -98,12 +99,14 @@ export class EventResolver {
   }
 
   @FieldResolver(() => Int, { nullable: true, description: "Capacity minus seats held (pending review, awaiting payment, confirmed); null when unlimited." })
+  @Directive(liveHint)
   async seatsRemaining(@Root() event: EventRow, @Ctx() ctx: Context): Promise<number | null> {
     if (event.capacity === null) return null;
     return seatsRemaining(event, await ctx.loaders.seatsHeldByEventId.load(event.id));
   }
 
   @FieldResolver(() => Boolean, { description: "Whether `register` accepts applications now." })
+  @Directive(liveHint)
   registrationOpen(@Root() event: EventRow, @Ctx() ctx: Context): boolean {
     return isRegistrationOpen(event, ctx.deps.clock.now());
   }

@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { Directive, Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { catalogueHint, liveHint, partOfParentHint } from "../../cache/cache-hints.js";
 import { PageInfo } from "../../common/connection.js";
 import { EventFormat, EventStatus, PartnerRole, SessionKind } from "../../common/enums.js";
 import { DateTimeScalar, EmailAddressScalar, TimeZoneScalar, URLScalar } from "../../common/scalars.js";
@@ -6,6 +7,7 @@ import { Node } from "../node/node.type.js";
 import { Organisation } from "../organisations/organisations.type.js";
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class Money {
   @Field(() => Int, { description: "Amount in the currency's minor unit (cents, pence)." })
   amountMinor!: number;
@@ -18,6 +20,7 @@ export class Money {
 }
 
 @ObjectType({ description: "Who to ask about the event." })
+@Directive(partOfParentHint)
 export class Contact {
   @Field(() => String, { nullable: true })
   name!: string | null;
@@ -30,6 +33,7 @@ export class Contact {
 }
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class LearningObjective {
   @Field(() => Int)
   position!: number;
@@ -39,6 +43,7 @@ export class LearningObjective {
 }
 
 @ObjectType({ description: "A pre-entry criterion applicants answer when they register." })
+@Directive(partOfParentHint)
 export class EligibilityCriterion {
   @Field(() => ID)
   id!: string;
@@ -54,6 +59,7 @@ export class EligibilityCriterion {
 }
 
 @ObjectType({ description: "An online course registrants must complete before the event starts." })
+@Directive(partOfParentHint)
 export class PrerequisiteCourse {
   @Field(() => String)
   title!: string;
@@ -78,6 +84,7 @@ export class PrerequisiteCourse {
 }
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class EventPartner {
   @Field(() => Organisation)
   organisation!: Organisation;
@@ -90,6 +97,7 @@ export class EventPartner {
 }
 
 @ObjectType({ implements: Node, description: "A dated block of an event, stored as UTC instants and shown in the event's zone." })
+@Directive(catalogueHint)
 export class Session extends Node {
   @Field(() => String)
   title!: string;
@@ -105,6 +113,7 @@ export class Session extends Node {
 }
 
 @ObjectType({ implements: Node, description: "A training course run: its programme, sessions, partners and registration terms." })
+@Directive(catalogueHint)
 export class Event extends Node {
   @Field(() => String)
   slug!: string;
@@ -125,6 +134,7 @@ export class Event extends Node {
   format!: EventFormat;
 
   @Field(() => EventStatus)
+  @Directive(liveHint)
   status!: EventStatus;
 
   @Field(() => TimeZoneScalar)
@@ -167,10 +177,12 @@ export class Event extends Node {
   bookingUrl!: string | null;
 
   @Field(() => String, { nullable: true })
+  @Directive(liveHint)
   cancelReason!: string | null;
 }
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class EventEdge {
   @Field(() => String)
   cursor!: string;
@@ -180,6 +192,7 @@ export class EventEdge {
 }
 
 @ObjectType()
+@Directive(catalogueHint)
 export class EventConnection {
   @Field(() => [EventEdge])
   edges!: EventEdge[];

@@ -1,4 +1,5 @@
-import { Arg, Ctx, Field, ID, ObjectType, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from "type-graphql";
+import { privateHint } from "../../cache/cache-hints.js";
 import { canSeeEvent } from "../../auth/guards.js";
 import { idKind } from "../../common/ids.js";
 import { EmailAddressScalar } from "../../common/scalars.js";
@@ -11,6 +12,7 @@ import { loadVisibleRegistration } from "../registrations/registration-access.js
 import { loadVisibleEmailDelivery } from "../emails/emails.access.js";
 
 @ObjectType({ description: "Who the server takes the caller to be." })
+@Directive(privateHint)
 export class Viewer {
   @Field(() => ViewerRole)
   role!: ViewerRole;

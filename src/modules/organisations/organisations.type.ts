@@ -1,4 +1,5 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Directive, Field, Int, ObjectType } from "type-graphql";
+import { catalogueHint, partOfParentHint } from "../../cache/cache-hints.js";
 import { PageInfo } from "../../common/connection.js";
 import type { organisations } from "../../db/schema.js";
 import { EmailAddressScalar, URLScalar } from "../../common/scalars.js";
@@ -7,6 +8,7 @@ import { Node } from "../node/node.type.js";
 export type OrganisationRow = typeof organisations.$inferSelect;
 
 @ObjectType({ implements: Node, description: "A training centre, partner or sponsor." })
+@Directive(catalogueHint)
 export class Organisation extends Node {
   @Field(() => String)
   slug!: string;
@@ -25,6 +27,7 @@ export class Organisation extends Node {
 }
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class OrganisationEdge {
   @Field(() => String)
   cursor!: string;
@@ -34,6 +37,7 @@ export class OrganisationEdge {
 }
 
 @ObjectType()
+@Directive(catalogueHint)
 export class OrganisationConnection {
   @Field(() => [OrganisationEdge])
   edges!: OrganisationEdge[];

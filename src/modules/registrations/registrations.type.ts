@@ -1,4 +1,5 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+import { privateHint } from "../../cache/cache-hints.js";
 import { PageInfo } from "../../common/connection.js";
 import { AccessGrantStatus, Profession, RegistrationStatus } from "../../common/enums.js";
 import { UserError } from "../../common/payload.js";
@@ -118,6 +119,7 @@ export class RegistrationChange {
 }
 
 @ObjectType({ implements: Node, description: "A person's application for a place on an event." })
+@Directive(privateHint)
 export class Registration extends Node {
   @Field(() => String, { description: "Short human-readable reference for phone and email enquiries." })
   reference!: string;

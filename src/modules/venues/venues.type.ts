@@ -1,4 +1,5 @@
-import { Field, Float, Int, ObjectType } from "type-graphql";
+import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
+import { catalogueHint, partOfParentHint } from "../../cache/cache-hints.js";
 import { PageInfo } from "../../common/connection.js";
 import type { venues } from "../../db/schema.js";
 import { TimeZoneScalar, URLScalar } from "../../common/scalars.js";
@@ -7,6 +8,7 @@ import { Node } from "../node/node.type.js";
 export type VenueRow = typeof venues.$inferSelect;
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class Address {
   @Field(() => String)
   line1!: string;
@@ -28,6 +30,7 @@ export class Address {
 }
 
 @ObjectType({ description: "What the venue states about access for disabled people." })
+@Directive(partOfParentHint)
 export class Accessibility {
   @Field(() => Boolean, { description: "The venue states it complies with the Americans with Disabilities Act." })
   adaCompliant!: boolean;
@@ -55,6 +58,7 @@ export class Accessibility {
 }
 
 @ObjectType({ implements: Node })
+@Directive(catalogueHint)
 export class Venue extends Node {
   @Field(() => String)
   name!: string;
@@ -79,6 +83,7 @@ export class Venue extends Node {
 }
 
 @ObjectType()
+@Directive(partOfParentHint)
 export class VenueEdge {
   @Field(() => String)
   cursor!: string;
@@ -88,6 +93,7 @@ export class VenueEdge {
 }
 
 @ObjectType()
+@Directive(catalogueHint)
 export class VenueConnection {
   @Field(() => [VenueEdge])
   edges!: VenueEdge[];

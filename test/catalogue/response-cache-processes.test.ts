@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REGISTER, registrationInput } from "../helpers/factories.js";
+import type { ServerProcess } from "../helpers/process.js";
+import { createUpcomingCourse, startSharedDatabase, type ApiClient, type SharedDatabase } from "../helpers/shared-database.js";
+
+/*
+ * Two API processes on one SQLite file, both with the response cache on (the default).
+ * What one process commits must reach the other's cached anonymous reads: at once on
+ * SQLite (its data version sees other connections' commits), and never later than the
+ * TTL wherever the version cannot be shared.
+ */
+
+const EVENT_PAGE = /* GraphQL */ `query EventPage($slug: String!) { event(slug: $slug) { slug status seatsRemaining registrationOpen } }`;
+const CANCEL_EVENT = /* GraphQL */ `mutation Cancel($id: ID!) { cancelEvent(id: $id, reason: "Venue unavailable") { userErrors { code } } }`;
+
+describe("response cache across processes on one SQLite file", () => {
+  let shared: SharedDatabase;
+  let reader: ServerProcess & { client: ApiClient };
+  let changer: ServerProcess & { client: ApiClient };
+
+  beforeAll(async () => {
+    shared = startSharedDatabase();
+    [reader, changer] = await Promise.all([shared.spawnApi(), shared.spawnApi()]);
+  }, 120_000);
+  afterAll(() => shared?.close());
+
+  it("serves no cached anonymous read past another process's register or cancelEvent", async () => {
+    for (let round = 1; round <= 3; round++) {
+      // given a course whose page the reader has cached
+      const { course } = await createUpcomingCourse(changer.client, { capacity: 20, requiresReview: false, priceMinor: 0 });
+      const before = await reader.client.gql(EVENT_PAGE, { slug: course.slug });
+      expect(before.data.event, `round ${round}`).toMatchObject({ status: "PUBLISHED", seatsRemaining: 20, registrationOpen: true });
+      expect(before.headers.get("cache-control")).toBe("max-age=5, public");
+      await reader.client.gql(EVENT_PAGE, { slug: course.slug });
+
+      // when the other process registers someone
+      const registered = await changer.client.gql(REGISTER, { input: registrationInput(course) });
+      expect(registered.data.register.userErrors).toEqual([]);
+
+      // then the reader's next anonymous read counts the seat
+      expect((await reader.client.gql(EVENT_PAGE, { slug: course.slug })).data.event.seatsRemaining, `round ${round}`).toBe(19);
+
+      // when the other process cancels the event
+      expect((await changer.client.admin(CANCEL_EVENT, { id: course.id })).data.cancelEvent.userErrors).toEqual([]);
+
+      // then the reader shows the cancellation on its next read
+      expect((await reader.client.gql(EVENT_PAGE, { slug: course.slug })).data.event, `round ${round}`).toMatchObject({ status: "CANCELLED", registrationOpen: false });
+    }
+  });
+});
