@@ -33,6 +33,18 @@ export interface Config {
   readonly rateLimits: RateLimitConfig | null;
   /** Fastify's trustProxy: whether (and which) X-Forwarded-For hops to believe for the client IP. */
   readonly trustProxy: boolean | number | string[];
+  /** Load shedding of GraphQL reads (src/server/overload.ts); null when OVERLOAD_SHEDDING=off. */
+  readonly overload: OverloadConfig | null;
+  /** Length of the queue of connections not yet accepted (listen's backlog); the kernel caps it at net.core.somaxconn. */
+  readonly listenBacklog: number;
+}
+
+export interface OverloadConfig {
+  /** Event-loop delay past which reads get 503 + Retry-After; 0 sheds every read (tests). */
+  readonly maxEventLoopDelayMs: number;
+  /** GraphQL requests in flight past which new reads get 503 + Retry-After. */
+  readonly maxConcurrentRequests: number;
+  readonly retryAfterSeconds: number;
 }
 
 /** Calls allowed per action (each of register, requestSignInLink, subscribeToNewsletter). */
@@ -50,6 +62,9 @@ export interface RateLimitConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** Well above the delay of a busy but healthy server (50 clients reading: tens of ms). */
+const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 200;
 
 type Env = Record<string, string | undefined>;
 
@@ -91,6 +106,14 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     trustProxy: parseTrustProxy(env.TRUST_PROXY ?? ""),
+    overload: parseBoolean("OVERLOAD_SHEDDING", env.OVERLOAD_SHEDDING, true)
+      ? {
+          maxEventLoopDelayMs: parseNonNegativeInt("OVERLOAD_MAX_EVENT_LOOP_DELAY_MS", env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS || String(DEFAULT_MAX_EVENT_LOOP_DELAY_MS)),
+          maxConcurrentRequests: parsePositiveInt("OVERLOAD_MAX_CONCURRENT_REQUESTS", env.OVERLOAD_MAX_CONCURRENT_REQUESTS || "100"),
+          retryAfterSeconds: parsePositiveInt("OVERLOAD_RETRY_AFTER_S", env.OVERLOAD_RETRY_AFTER_S || "1"),
+        }
+      : null,
+    listenBacklog: parsePositiveInt("LISTEN_BACKLOG", env.LISTEN_BACKLOG || "4096"),
   };
   return Object.freeze(config);
 }
@@ -163,6 +186,11 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean):
   if (/^(true|1|yes|on)$/i.test(raw)) return true;
   if (/^(false|0|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseNonNegativeInt(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number (0 or more), got "${raw}"`);
+  return Number(raw);
 }
 
 function parsePositiveInt(name: string, raw: string): number {

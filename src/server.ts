@@ -15,6 +15,7 @@ import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js
 import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
 import { buildAppSchema } from "./schema.js";
+import { registerLoadShedding } from "./server/overload.js";
 
 /**
  * Largest request body accepted; larger ones get 413 before any parsing. The largest
@@ -196,6 +197,7 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
       return { deps, viewer, loaders: createLoaders(db), requestId: request.id, ip: request.ip, rateLimiter, log: request.log };
     },
   });
+  if (config.overload) registerLoadShedding(app, config.overload);
   app.route({ url: "/graphql", method: ["GET", "POST"], handler });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {

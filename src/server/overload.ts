@@ -1,0 +1,141 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Kind, parse, type DocumentNode } from "graphql";
+
+/*
+ * Load shedding. When public reads saturate the CPU, every request waits behind every
+ * other one in the event loop: reads time out unanswered and registrations, the
+ * business, wait with them. While too many GraphQL requests are in flight, or the event
+ * loop lags past a threshold, GraphQL reads are answered at once with 503 and
+ * Retry-After (which costs microseconds, not the milliseconds of executing them), so
+ * the queue stays short: mutations and the health endpoints are always let through.
+ *
+ * Both signals are needed: the number in flight reacts at once to a burst (2,000
+ * connections opening together would all be admitted within one sample of the delay),
+ * the delay catches a CPU that is busy for other reasons (cheap requests by the
+ * thousand, a neighbour process).
+ */
+
+export interface OverloadOptions {
+  /** Mean event-loop delay (beyond the timer's resolution) over the last sample that turns shedding on. */
+  maxEventLoopDelayMs: number;
+  /** GraphQL requests (reads and mutations) in flight past which new reads are shed. */
+  maxConcurrentRequests: number;
+  /** What Retry-After tells a shed client. */
+  retryAfterSeconds: number;
+  /** How often the delay is read. */
+  sampleIntervalMs?: number;
+}
+
+/** The histogram's own timer granularity: an idle loop reads about this much delay. */
+const RESOLUTION_MS = 10;
+/** Bounded: documents are only classified while shedding, but any caller can send new ones. */
+const MAX_CLASSIFIED_DOCUMENTS = 500;
+
+/** How often the heartbeat runs; while the loop is stuck in one turn it cannot, and the gap shows the lag. */
+const HEARTBEAT_MS = 10;
+
+/**
+ * Two readings of the event loop's delay. The histogram's mean over the last sample says
+ * the loop has been slow lately. The heartbeat says how long the current turn has run:
+ * a flood of requests arriving together is read, parsed and executed in one long turn
+ * of the loop, during which no timer (and no sample) runs, so only this can see it.
+ */
+export class EventLoopMonitor {
+  private readonly histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  private readonly sampler: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout;
+  private lastBeatAt = performance.now();
+  /** Mean delay beyond the resolution over the last sample, in milliseconds. */
+  private sampledDelayMs = 0;
+
+  constructor(sampleIntervalMs: number) {
+    this.histogram.enable();
+    this.sampler = setInterval(() => {
+      const mean = this.histogram.mean / 1e6;
+      this.sampledDelayMs = Number.isFinite(mean) ? Math.max(0, mean - RESOLUTION_MS) : 0;
+      this.histogram.reset();
+    }, sampleIntervalMs);
+    this.heartbeat = setInterval(() => {
+      this.lastBeatAt = performance.now();
+    }, HEARTBEAT_MS);
+    this.sampler.unref();
+    this.heartbeat.unref();
+  }
+
+  /** The larger of the recent mean delay and how far the current turn has overrun the heartbeat, in milliseconds. */
+  delayMs(): number {
+    return Math.max(this.sampledDelayMs, performance.now() - this.lastBeatAt - HEARTBEAT_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.sampler);
+    clearInterval(this.heartbeat);
+    this.histogram.disable();
+  }
+}
+
+/** Whether a GraphQL request body asks for a mutation (the operation it names, or its only one). */
+export function isMutationRequest(body: unknown, classified: Map<string, DocumentNode | null>): boolean {
+  if (!body || typeof body !== "object") return false;
+  const { query, operationName } = body as { query?: unknown; operationName?: unknown };
+  if (typeof query !== "string") return false; // a persisted-query hash alone: treated as a read
+  let document = classified.get(query);
+  if (document === undefined) {
+    try {
+      document = parse(query, { noLocation: true, maxTokens: 2_000 });
+    } catch {
+      document = null; // Apollo answers the syntax error when it gets to run it
+    }
+    if (classified.size >= MAX_CLASSIFIED_DOCUMENTS) classified.clear();
+    classified.set(query, document);
+  }
+  if (!document) return false;
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const chosen = typeof operationName === "string" ? operations.find((operation) => operation.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  return chosen?.operation === "mutation";
+}
+
+/**
+ * Sheds GraphQL reads on `app` while the event loop lags past the threshold; returns the
+ * monitor so its timer stops with the server.
+ */
+export function registerLoadShedding(app: FastifyInstance, options: OverloadOptions): EventLoopMonitor {
+  const monitor = new EventLoopMonitor(options.sampleIntervalMs ?? 250);
+  const classified = new Map<string, DocumentNode | null>();
+  const body = JSON.stringify({
+    errors: [{ message: `The server is overloaded; retry in ${options.retryAfterSeconds} s.`, extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: options.retryAfterSeconds } }],
+  });
+  app.addHook("onClose", async () => monitor.stop());
+  // One log line when shedding starts and one when it ends, not one per shed request.
+  let shedding = false;
+  let shed = 0;
+  let inFlight = 0;
+  const release = () => {
+    inFlight--;
+  };
+  app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.routeOptions.url !== "/graphql") return;
+    const admit = () => {
+      inFlight++;
+      // "close" comes once per response, sent or abandoned by the client.
+      reply.raw.once("close", release);
+    };
+    const delayMs = monitor.delayMs();
+    if (delayMs < options.maxEventLoopDelayMs && inFlight < options.maxConcurrentRequests) {
+      if (shedding) app.log.warn({ shedRequests: shed, eventLoopDelayMs: Math.round(delayMs), inFlight }, "load shedding ended");
+      shedding = false;
+      return admit();
+    }
+    if (request.method === "POST" && isMutationRequest(request.body, classified)) return admit();
+    if (!shedding) {
+      app.log.warn({ eventLoopDelayMs: Math.round(delayMs), inFlight, maxEventLoopDelayMs: options.maxEventLoopDelayMs, maxConcurrentRequests: options.maxConcurrentRequests }, "overloaded: answering GraphQL reads with 503 until the load drops");
+      shedding = true;
+      shed = 0;
+    }
+    shed++;
+    reply.code(503).header("retry-after", String(options.retryAfterSeconds)).header("content-type", "application/json; charset=utf-8");
+    return reply.send(body);
+  });
+  return monitor;
+}
