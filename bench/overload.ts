@@ -74,8 +74,20 @@ function side(round: LoadRound, connections: number, timeoutS: number): Overload
 
 let attendeeSerial = 0;
 
+/** The admin read may itself be shed (503) while the server still lags: ask again a little later. */
+async function patiently<T>(ask: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ask();
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+  }
+}
+
 export async function overloadRun(options: OverloadOptions): Promise<OverloadScenario> {
-  const before = await options.countSeats();
+  const before = await patiently(options.countSeats);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const readerTimeoutS = 30;
@@ -98,7 +110,7 @@ export async function overloadRun(options: OverloadOptions): Promise<OverloadSce
   const elapsedS = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   await options.settle();
-  const after = await options.countSeats();
+  const after = await patiently(options.countSeats);
   const registered = side(registrations, options.registrants, registrantTimeoutS);
   const ok = registrations.statusCodes["200"] ?? 0;
   const stored = after.stored - before.stored;
