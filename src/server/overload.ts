@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Kind, parse, type DocumentNode } from "graphql";
 
@@ -10,68 +9,50 @@ import { Kind, parse, type DocumentNode } from "graphql";
  * Retry-After (which costs microseconds, not the milliseconds of executing them), so
  * the queue stays short: mutations and the health endpoints are always let through.
  *
- * Both signals are needed: the number in flight reacts at once to a burst (2,000
- * connections opening together would all be admitted within one sample of the delay),
- * the delay catches a CPU that is busy for other reasons (cheap requests by the
- * thousand, a neighbour process).
+ * The delay bounds how long an admitted read has waited in this turn of the loop; the
+ * number in flight bounds the work admitted across turns when requests wait on I/O.
  */
 
 export interface OverloadOptions {
-  /** Mean event-loop delay (beyond the timer's resolution) over the last sample that turns shedding on. */
+  /** Event-loop delay (how long the current turn has run) that turns shedding on. */
   maxEventLoopDelayMs: number;
   /** GraphQL requests (reads and mutations) in flight past which new reads are shed. */
   maxConcurrentRequests: number;
   /** What Retry-After tells a shed client. */
   retryAfterSeconds: number;
-  /** How often the delay is read. */
-  sampleIntervalMs?: number;
 }
 
-/** The histogram's own timer granularity: an idle loop reads about this much delay. */
-const RESOLUTION_MS = 10;
 /** Bounded: documents are only classified while shedding, but any caller can send new ones. */
 const MAX_CLASSIFIED_DOCUMENTS = 500;
-
 /** How often the heartbeat runs; while the loop is stuck in one turn it cannot, and the gap shows the lag. */
 const HEARTBEAT_MS = 10;
 
 /**
- * Two readings of the event loop's delay. The histogram's mean over the last sample says
- * the loop has been slow lately. The heartbeat says how long the current turn has run:
- * a flood of requests arriving together is read, parsed and executed in one long turn
- * of the loop, during which no timer (and no sample) runs, so only this can see it.
+ * How long the current turn of the event loop has run. A flood of requests arriving
+ * together is read, parsed and executed in one long turn (each request runs to its end
+ * within its socket's callback), during which no timer runs: the gap since the last
+ * heartbeat is how long the requests still waiting in this turn have waited. A mean over
+ * past samples (monitorEventLoopDelay) would react one turn late, after admitting the
+ * whole flood, and would shed after a single slow request or a slow start-up.
  */
 export class EventLoopMonitor {
-  private readonly histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  private readonly sampler: NodeJS.Timeout;
   private readonly heartbeat: NodeJS.Timeout;
   private lastBeatAt = performance.now();
-  /** Mean delay beyond the resolution over the last sample, in milliseconds. */
-  private sampledDelayMs = 0;
 
-  constructor(sampleIntervalMs: number) {
-    this.histogram.enable();
-    this.sampler = setInterval(() => {
-      const mean = this.histogram.mean / 1e6;
-      this.sampledDelayMs = Number.isFinite(mean) ? Math.max(0, mean - RESOLUTION_MS) : 0;
-      this.histogram.reset();
-    }, sampleIntervalMs);
+  constructor() {
     this.heartbeat = setInterval(() => {
       this.lastBeatAt = performance.now();
     }, HEARTBEAT_MS);
-    this.sampler.unref();
     this.heartbeat.unref();
   }
 
-  /** The larger of the recent mean delay and how far the current turn has overrun the heartbeat, in milliseconds. */
+  /** How far the current turn has overrun the heartbeat, in milliseconds. */
   delayMs(): number {
-    return Math.max(this.sampledDelayMs, performance.now() - this.lastBeatAt - HEARTBEAT_MS);
+    return Math.max(0, performance.now() - this.lastBeatAt - HEARTBEAT_MS);
   }
 
   stop(): void {
-    clearInterval(this.sampler);
     clearInterval(this.heartbeat);
-    this.histogram.disable();
   }
 }
 
@@ -101,7 +82,7 @@ export function isMutationRequest(body: unknown, classified: Map<string, Documen
  * monitor so its timer stops with the server.
  */
 export function registerLoadShedding(app: FastifyInstance, options: OverloadOptions): EventLoopMonitor {
-  const monitor = new EventLoopMonitor(options.sampleIntervalMs ?? 250);
+  const monitor = new EventLoopMonitor();
   const classified = new Map<string, DocumentNode | null>();
   const body = JSON.stringify({
     errors: [{ message: `The server is overloaded; retry in ${options.retryAfterSeconds} s.`, extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: options.retryAfterSeconds } }],

@@ -18,6 +18,7 @@ import { startNewsletterOptIn } from "../newsletter/newsletter.service.js";
 import type { RegistrationRow } from "./registration-access.js";
 import { idempotencyRecordKey, openReplay, sealForReplay } from "./idempotency.js";
 import { changeRow, recordChange } from "./registration-timeline.js";
+import { inGroupCommit } from "./group-commit.js";
 import { registerStatements, type RegisterStatements } from "./register-statements.js";
 import type { RecordPaymentInput, RegisterInput, ReviewRegistrationInput } from "./registrations.inputs.js";
 
@@ -45,10 +46,10 @@ export interface RegisterResult {
 /**
  * Takes an application for a place. Everything is validated before anything is written;
  * the event's rules, the duplicate check, the seat check and the insert run in one
- * synchronous IMMEDIATE transaction, so concurrent calls (in any number of processes) can
+ * synchronous IMMEDIATE transaction (a savepoint of one), so concurrent calls (in any number of processes) can
  * never hold more seats than exist, nor register for an event cancelled meanwhile.
  */
-export function register(deps: Deps, input: RegisterInput, source: RegistrationSource | null, actor: string): RegisterResult {
+export async function register(deps: Deps, input: RegisterInput, source: RegistrationSource | null, actor: string): Promise<RegisterResult> {
   const { db, clock } = deps;
   const clientKey = input.idempotencyKey ?? null;
   if (clientKey !== null && (clientKey.length === 0 || clientKey.length > limits.idempotencyKey)) {
@@ -70,8 +71,9 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
   // Everything that decides the outcome (the event's status, registration window, capacity,
   // price, review, waitlist and criteria) is read inside the write lock: another process may
   // cancel or change the event at any moment, and a decision on a copy read before BEGIN
-  // would act on a state that no longer exists.
-  return writeTransaction(
+  // would act on a state that no longer exists. The transaction is shared with the other
+  // registrations of this turn of the event loop (group-commit.ts), each in its own savepoint.
+  return inGroupCommit(
     db,
     (tx) => {
       // Re-checked inside the write lock: a concurrent retry may have finished meanwhile.
