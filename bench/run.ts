@@ -401,7 +401,8 @@ async function growth(dir: string, databasePath: string, slug: string): Promise<
   for (const [i, size] of S5_SIZES.entries()) {
     log(`S5 seeding the event up to ${size.toLocaleString("en-US")} registrations`);
     const seeded = seedRegistrations(databasePath, slug, size);
-    const server = await startProject(dir, PORT_BASE + 10 + i, { RESPONSE_CACHE: "off" });
+    // One request at a time: nothing to shed, and a moment the shared machine stalls the server must not turn a latency sample into a 503.
+    const server = await startProject(dir, PORT_BASE + 10 + i, { RESPONSE_CACHE: "off", OVERLOAD_SHEDDING: "off" });
     try {
       const list = postRequest(ADMIN_REGISTRATIONS_QUERY, { eventId: seeded.eventId }, ADMIN_KEY);
       const seats = postRequest(SEATS_REMAINING_QUERY, { slug });

@@ -65,10 +65,11 @@ export class ConfigError extends Error {}
 
 /**
  * A read waits at most about this long in the event loop before it is shed. Lower, a busy
- * but healthy server would shed: 50 clients whose requests arrive in one turn of the loop
- * wait 50 × a few ms for the last of them, more on a shared machine.
+ * but healthy server would shed: the 50 requests of 50 clients arriving in one turn of
+ * the loop wait 50 × their cost for the last of them (S3 on a shared 2-core machine:
+ * 50 × 25 ms), and shedding gains nothing until the queue is longer than that.
  */
-const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 500;
+const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
 
 type Env = Record<string, string | undefined>;
 
