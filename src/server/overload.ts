@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Kind, parse, type DocumentNode } from "graphql";
+import { eventLoopLagMs } from "../common/event-loop-lag.js";
 
 /*
  * Load shedding. When public reads saturate the CPU, every request waits behind every
@@ -24,38 +25,6 @@ export interface OverloadOptions {
 
 /** Bounded: documents are only classified while shedding, but any caller can send new ones. */
 const MAX_CLASSIFIED_DOCUMENTS = 500;
-/** How often the heartbeat runs; while the loop is stuck in one turn it cannot, and the gap shows the lag. */
-const HEARTBEAT_MS = 10;
-
-/**
- * How long the current turn of the event loop has run. A flood of requests arriving
- * together is read, parsed and executed in one long turn (each request runs to its end
- * within its socket's callback), during which no timer runs: the gap since the last
- * heartbeat is how long the requests still waiting in this turn have waited. A mean over
- * past samples (monitorEventLoopDelay) would react one turn late, after admitting the
- * whole flood, and would shed after a single slow request or a slow start-up.
- */
-export class EventLoopMonitor {
-  private readonly heartbeat: NodeJS.Timeout;
-  private lastBeatAt = performance.now();
-
-  constructor() {
-    this.heartbeat = setInterval(() => {
-      this.lastBeatAt = performance.now();
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
-  }
-
-  /** How far the current turn has overrun the heartbeat, in milliseconds. */
-  delayMs(): number {
-    return Math.max(0, performance.now() - this.lastBeatAt - HEARTBEAT_MS);
-  }
-
-  stop(): void {
-    clearInterval(this.heartbeat);
-  }
-}
-
 /** Whether a GraphQL request body asks for a mutation (the operation it names, or its only one). */
 export function isMutationRequest(body: unknown, classified: Map<string, DocumentNode | null>): boolean {
   if (!body || typeof body !== "object") return false;
@@ -78,16 +47,15 @@ export function isMutationRequest(body: unknown, classified: Map<string, Documen
 }
 
 /**
- * Sheds GraphQL reads on `app` while the event loop lags past the threshold; returns the
- * monitor so its timer stops with the server.
+ * Sheds GraphQL reads on `app` while the event loop lags past the threshold (see
+ * common/event-loop-lag.ts for how the lag is read) or too many requests are in flight.
  */
-export function registerLoadShedding(app: FastifyInstance, options: OverloadOptions): EventLoopMonitor {
-  const monitor = new EventLoopMonitor();
+export function registerLoadShedding(app: FastifyInstance, options: OverloadOptions): void {
+  eventLoopLagMs(); // starts the heartbeat now, not at the first request
   const classified = new Map<string, DocumentNode | null>();
   const body = JSON.stringify({
     errors: [{ message: `The server is overloaded; retry in ${options.retryAfterSeconds} s.`, extensions: { code: "SERVICE_UNAVAILABLE", retryAfterSeconds: options.retryAfterSeconds } }],
   });
-  app.addHook("onClose", async () => monitor.stop());
   // One log line when shedding starts and one when it ends, not one per shed request.
   let shedding = false;
   let shed = 0;
@@ -102,7 +70,7 @@ export function registerLoadShedding(app: FastifyInstance, options: OverloadOpti
       // "close" comes once per response, sent or abandoned by the client.
       reply.raw.once("close", release);
     };
-    const delayMs = monitor.delayMs();
+    const delayMs = eventLoopLagMs();
     if (delayMs < options.maxEventLoopDelayMs && inFlight < options.maxConcurrentRequests) {
       if (shedding) app.log.warn({ shedRequests: shed, eventLoopDelayMs: Math.round(delayMs), inFlight }, "load shedding ended");
       shedding = false;
@@ -118,5 +86,4 @@ export function registerLoadShedding(app: FastifyInstance, options: OverloadOpti
     reply.code(503).header("retry-after", String(options.retryAfterSeconds)).header("content-type", "application/json; charset=utf-8");
     return reply.send(body);
   });
-  return monitor;
 }

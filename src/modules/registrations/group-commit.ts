@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.js";
+import { eventLoopLagMs } from "../../common/event-loop-lag.js";
 import { writeTransaction, type WriteTx } from "../../db/write-transaction.js";
 
 /*
@@ -9,8 +10,13 @@ import { writeTransaction, type WriteTx } from "../../db/write-transaction.js";
  * event loop now share one IMMEDIATE transaction, each inside its own SAVEPOINT: every
  * one still decides on the latest state (the ones before it in the batch included), a
  * failing one is rolled back alone, and they all commit together. A batch waits for at
- * most the current turn of the loop.
+ * most the current turn of the loop; while that turn overruns (a flood of reads keeps the
+ * loop polling, and setImmediate waits until it stops), a registration commits at once
+ * with the ones already waiting instead.
  */
+
+/** Past this lag of the current loop turn, waiting for setImmediate would hold the answer hostage to the flood. */
+const MAX_WAIT_MS = 20;
 
 /** Bounds how long one transaction holds the write lock. */
 const MAX_BATCH = 64;
@@ -37,7 +43,8 @@ class GroupCommit {
   run<T>(work: (tx: WriteTx) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
+      if (eventLoopLagMs() > MAX_WAIT_MS) this.flush();
+      else this.schedule();
     });
   }
 
