@@ -11,8 +11,11 @@ export interface LoadRound {
   seconds: number;
   latenciesMs: number[];
   non2xx: number;
+  /** Connection errors, timeouts included (autocannon's count). */
   errors: number;
   timeouts: number;
+  /** Responses by HTTP status. */
+  statusCodes: Record<string, number>;
 }
 
 export interface LoadOptions {
@@ -22,6 +25,8 @@ export interface LoadOptions {
   durationS: number;
   /** Called for every request to build its body (S4 sends a new attendee each time). */
   setupBody?: () => string;
+  /** Seconds a request may wait for its answer before it counts as a timeout (autocannon's default: 10). */
+  timeoutS?: number;
 }
 
 export function runLoad(options: LoadOptions): Promise<LoadRound> {
@@ -32,6 +37,7 @@ export function runLoad(options: LoadOptions): Promise<LoadRound> {
         url: `${options.origin}${options.request.path}`,
         connections: options.connections,
         duration: options.durationS,
+        ...(options.timeoutS ? { timeout: options.timeoutS } : {}),
         requests: [
           {
             method: options.request.method,
@@ -50,6 +56,7 @@ export function runLoad(options: LoadOptions): Promise<LoadRound> {
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
+          statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, stats]) => [status, (stats as { count: number }).count])),
         });
       },
     );

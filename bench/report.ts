@@ -1,3 +1,4 @@
+import type { OverloadScenario } from "./overload.js";
 /*
  * What a run found: bench/results.json for machines, a markdown table for people.
  */
@@ -59,6 +60,8 @@ export interface GrowthScenario {
   rows: GrowthRow[];
 }
 
+export type { OverloadScenario };
+
 export interface Results {
   startedAt: string;
   totalSeconds: number;
@@ -66,6 +69,7 @@ export interface Results {
   settings: Record<string, string | number | boolean>;
   throughput: ThroughputScenario[];
   register: RegisterScenario | null;
+  overload?: OverloadScenario | null;
   growth: GrowthScenario | null;
   warnings: string[];
 }
@@ -123,6 +127,16 @@ export function markdown(results: Results): string {
     lines.push(
       `S4 ${r.title}: ${int(r.successfulPerSecond)} successful registrations/s (${int(r.attempts)} answered in ${r.seconds.toFixed(0)} s, ${int(r.stored)} stored once the backlog finished), p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms; seats held ${int(r.held)} of ${int(r.capacity)}, waitlisted ${int(r.waitlisted)}; oversold: ${r.oversold}; not stored: ${r.notStored} (non-2xx ${r.non2xx}, socket errors ${r.errors}).`,
     );
+  }
+  const o = results.overload;
+  if (o) {
+    const side = (x: OverloadScenario["readers"]) =>
+      `${int(x.requests)} answered (${Object.entries(x.statusCodes).map(([status, n]) => `${int(n)} × ${status}`).join(", ") || "none"}), p50 ${ms(x.p50Ms)} ms, p99 ${ms(x.p99Ms)} ms; unanswered: ${x.unanswered} (${x.timeouts} with no answer within ${x.timeoutS} s, ${x.errors} connection errors)`;
+    lines.push("");
+    lines.push(`Overload ${o.title}, ${o.seconds.toFixed(0)} s:`);
+    lines.push(`- reads: ${side(o.readers)}`);
+    lines.push(`- registrations: ${int(o.registrations.successfulPerSecond)} successful/s; ${side(o.registrations)}; seats held ${int(o.held)} of ${int(o.capacity)}, oversold: ${o.oversold}`);
+    lines.push(`- load generator: ${o.loadGeneratorCpuPercent.toFixed(0)} % of its CPU${o.notes.length ? `; ${o.notes.join("; ")}` : ""}`);
   }
   const g = results.growth;
   if (g && g.rows.length) {

@@ -9,11 +9,13 @@
  *   BENCH_DURATION=5     seconds per round          BENCH_ROUNDS=2   rounds per target
  *   BENCH_CONNECTIONS=50                            BENCH_S5_SIZES=1000,100000,1000000
  *   BENCH_SERVER_CMD     how to start the server (default: package.json's "start")
+ *   BENCH_OVERLOAD_S=60  seconds of the overload run (quick: 10)   BENCH_OVERLOAD_READERS=2000
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { overloadRun, type OverloadScenario } from "./overload.js";
 import { runLoad, sequentialLatency, summariseLatencies, type LoadRound } from "./load.js";
 import { pinning, pinSelfToLoadCpu, sampleRss, startTarget, treePeakMb, waitIdle, type TargetProcess } from "./processes.js";
 import { machine, markdown, writeResults, type GrowthRow, type RegisterScenario, type Results, type TargetResult, type ThroughputScenario } from "./report.js";
@@ -42,6 +44,8 @@ const S3_EVENTS = 100;
 const S4_CAPACITY = 1000;
 const S5_SIZES = (process.env.BENCH_S5_SIZES ?? (QUICK ? "1000,10000" : "1000,100000,1000000")).split(",").map(Number);
 const S5_REQUESTS = QUICK ? 50 : 200;
+const OVERLOAD_S = Number(process.env.BENCH_OVERLOAD_S ?? (QUICK ? 10 : 60));
+const OVERLOAD_READERS = Number(process.env.BENCH_OVERLOAD_READERS ?? 2000);
 const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts as Record<string, string>;
 /**
  * The one place that says how the server starts: package.json's "start" (or BENCH_SERVER_CMD).
@@ -174,9 +178,10 @@ async function main() {
     startedAt: new Date().toISOString(),
     totalSeconds: 0,
     machine: machine(pinning),
-    settings: { quick: QUICK, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, warmupS: WARMUP_S, serverCommand: SERVER_CMD, s3Events: S3_EVENTS, s5Sizes: S5_SIZES.join(","), s5Requests: S5_REQUESTS },
+    settings: { quick: QUICK, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, warmupS: WARMUP_S, serverCommand: SERVER_CMD, s3Events: S3_EVENTS, s5Sizes: S5_SIZES.join(","), s5Requests: S5_REQUESTS, overloadSeconds: OVERLOAD_S, overloadReaders: OVERLOAD_READERS },
     throughput: [],
     register: null,
+    overload: null,
     growth: null,
     warnings,
   };
@@ -282,6 +287,7 @@ async function main() {
     running.splice(running.indexOf(raw), 1);
 
     results.register = await registerUnderLoad(project, benchEvents[0]!.id);
+    results.overload = await overloadUnderReads(project, benchEvents[1]!.id, s1);
     await project.stop();
     running.splice(running.indexOf(project), 1);
 
@@ -364,13 +370,39 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
   };
 }
 
+/** 2,000 readers of S1 (uncached: CPU-bound) while 50 clients register for another event. */
+async function overloadUnderReads(project: TargetProcess, eventId: string, read: HttpRequest): Promise<OverloadScenario> {
+  const gql = gqlAt(project.origin);
+  const { data } = await gql("query ($id: ID!) { event(id: $id) { eligibilityCriteria { id } } }", { id: eventId });
+  log(`overload: ${OVERLOAD_READERS} readers while ${CONNECTIONS} clients register, ${OVERLOAD_S} s`);
+  return overloadRun({
+    origin: project.origin,
+    read,
+    eventId,
+    answers: data.event.eligibilityCriteria.map((criterion: { id: string }) => ({ criterionId: criterion.id, met: true })),
+    readers: OVERLOAD_READERS,
+    registrants: CONNECTIONS,
+    durationS: OVERLOAD_S,
+    settle: () => settle(project),
+    countSeats: async () => {
+      const counts = await gql(
+        `query ($id: ID!) { event(id: $id) { capacity } held: registrations(eventId: $id, status: [PENDING_REVIEW, AWAITING_PAYMENT, CONFIRMED]) { totalCount } all: registrations(eventId: $id) { totalCount } }`,
+        { id: eventId },
+        ADMIN_KEY,
+      );
+      return { capacity: counts.data.event.capacity, held: counts.data.held.totalCount, stored: counts.data.all.totalCount };
+    },
+  });
+}
+
 /** S5: one event's admin list and seatsRemaining as its registrations grow; the server restarted on each file. */
 async function growth(dir: string, databasePath: string, slug: string): Promise<Results["growth"]> {
   const rows: GrowthRow[] = [];
   for (const [i, size] of S5_SIZES.entries()) {
     log(`S5 seeding the event up to ${size.toLocaleString("en-US")} registrations`);
     const seeded = seedRegistrations(databasePath, slug, size);
-    const server = await startProject(dir, PORT_BASE + 10 + i, { RESPONSE_CACHE: "off" });
+    // One request at a time: nothing to shed, and a moment the shared machine stalls the server must not turn a latency sample into a 503.
+    const server = await startProject(dir, PORT_BASE + 10 + i, { RESPONSE_CACHE: "off", OVERLOAD_SHEDDING: "off" });
     try {
       const list = postRequest(ADMIN_REGISTRATIONS_QUERY, { eventId: seeded.eventId }, ADMIN_KEY);
       const seats = postRequest(SEATS_REMAINING_QUERY, { slug });

@@ -83,7 +83,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (seeded) handle.app.log.info("loaded the demo course into the empty database");
   const mailTransport = options.mailTransport ?? createMailTransport(config, handle.app.log);
   const worker = createWorker(deps, { transport: mailTransport, log: handle.app.log.child({ component: "worker" }), delivery: options.delivery });
-  await handle.app.listen({ port: config.port, host: config.host });
+  await handle.app.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
   if (config.worker) worker.start();
   const address = handle.app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -35,6 +35,10 @@ export interface Config {
   readonly trustProxy: boolean | number | string[];
   /** The in-process cache of anonymous read responses; null when RESPONSE_CACHE=off. */
   readonly responseCache: ResponseCacheConfig | null;
+  /** Load shedding of GraphQL reads (src/server/overload.ts); null when OVERLOAD_SHEDDING=off. */
+  readonly overload: OverloadConfig | null;
+  /** Length of the queue of connections not yet accepted (listen's backlog); the kernel caps it at net.core.somaxconn. */
+  readonly listenBacklog: number;
 }
 
 export interface ResponseCacheConfig {
@@ -45,6 +49,14 @@ export interface ResponseCacheConfig {
    * database can be shared without a version, other processes' writes.
    */
   readonly ttlSeconds: number;
+}
+
+export interface OverloadConfig {
+  /** Event-loop delay past which reads get 503 + Retry-After; 0 sheds every read (tests). */
+  readonly maxEventLoopDelayMs: number;
+  /** GraphQL requests in flight past which new reads get 503 + Retry-After. */
+  readonly maxConcurrentRequests: number;
+  readonly retryAfterSeconds: number;
 }
 
 /** Calls allowed per action (each of register, requestSignInLink, subscribeToNewsletter). */
@@ -62,6 +74,14 @@ export interface RateLimitConfig {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * A read waits at most about this long in the event loop before it is shed. Lower, a busy
+ * but healthy server would shed: the 50 requests of 50 clients arriving in one turn of
+ * the loop wait 50 × their cost for the last of them (S3 on a shared 2-core machine:
+ * 50 × 25 ms), and shedding gains nothing until the queue is longer than that.
+ */
+const DEFAULT_MAX_EVENT_LOOP_DELAY_MS = 1000;
 
 type Env = Record<string, string | undefined>;
 
@@ -106,6 +126,14 @@ export function loadConfig(env: Env = process.env): Config {
     responseCache: parseBoolean("RESPONSE_CACHE", env.RESPONSE_CACHE, true)
       ? { ttlSeconds: parsePositiveInt("RESPONSE_CACHE_TTL_SECONDS", env.RESPONSE_CACHE_TTL_SECONDS || "5") }
       : null,
+    overload: parseBoolean("OVERLOAD_SHEDDING", env.OVERLOAD_SHEDDING, true)
+      ? {
+          maxEventLoopDelayMs: parseNonNegativeInt("OVERLOAD_MAX_EVENT_LOOP_DELAY_MS", env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS || String(DEFAULT_MAX_EVENT_LOOP_DELAY_MS)),
+          maxConcurrentRequests: parsePositiveInt("OVERLOAD_MAX_CONCURRENT_REQUESTS", env.OVERLOAD_MAX_CONCURRENT_REQUESTS || "100"),
+          retryAfterSeconds: parsePositiveInt("OVERLOAD_RETRY_AFTER_S", env.OVERLOAD_RETRY_AFTER_S || "1"),
+        }
+      : null,
+    listenBacklog: parsePositiveInt("LISTEN_BACKLOG", env.LISTEN_BACKLOG || "4096"),
   };
   return Object.freeze(config);
 }
@@ -178,6 +206,11 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean):
   if (/^(true|1|yes|on)$/i.test(raw)) return true;
   if (/^(false|0|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseNonNegativeInt(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number (0 or more), got "${raw}"`);
+  return Number(raw);
 }
 
 function parsePositiveInt(name: string, raw: string): number {

@@ -17,6 +17,7 @@ import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js
 import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
 import { buildAppSchema } from "./schema.js";
+import { registerLoadShedding } from "./server/overload.js";
 
 /**
  * Largest request body accepted; larger ones get 413 before any parsing. The largest
@@ -199,6 +200,7 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
       return { deps, viewer, loaders: createLoaders(db), requestId: request.id, ip: request.ip, rateLimiter, log: request.log };
     },
   });
+  if (config.overload) registerLoadShedding(app, config.overload);
   const cachedHandler = cachedGraphqlHandler(handler, { config: config.responseCache, dataVersion: sqliteDataVersion(db), clock });
   app.route({ url: "/graphql", method: ["GET", "POST"], handler: cachedHandler });
 

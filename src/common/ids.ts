@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomFillSync, randomInt } from "node:crypto";
 import { ulid } from "ulidx";
 
 /**
@@ -20,8 +20,24 @@ export const idPrefixes = {
 
 export type IdKind = keyof typeof idPrefixes;
 
+/*
+ * ulidx, left to itself, looks up a random source and asks the OS for one byte for each of
+ * a ULID's 16 random characters: a register's profile showed it among the top entries.
+ * The same CSPRNG, drawn from a pooled buffer, costs a fraction.
+ */
+const randomPool = Buffer.alloc(4096);
+let randomPoolOffset = randomPool.length;
+
+function pooledRandom(): number {
+  if (randomPoolOffset === randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  return randomPool[randomPoolOffset++]! / 256;
+}
+
 export function newId(kind: IdKind): string {
-  return `${idPrefixes[kind]}_${ulid()}`;
+  return `${idPrefixes[kind]}_${ulid(undefined, pooledRandom)}`;
 }
 
 const kindByPrefix = new Map<string, IdKind>(Object.entries(idPrefixes).map(([kind, prefix]): [string, IdKind] => [prefix, kind as IdKind]));

@@ -31,23 +31,25 @@ export function messageIdFor(deliveryId: string): string {
  * causes it: the email exists if and only if the change committed.
  */
 export function enqueueEmail(tx: Writer, clock: Clock, message: OutboxMessage): void {
+  tx.insert(emailDeliveries).values(deliveryRow(clock, message)).onConflictDoNothing({ target: emailDeliveries.dedupeKey }).run();
+}
+
+/** The outbox row of a message, queued now: what enqueueEmail (and register's prepared insert) writes. */
+export function deliveryRow(clock: Clock, message: OutboxMessage) {
   const now = clock.now();
   const id = newId("emailDelivery");
-  tx.insert(emailDeliveries)
-    .values({
-      id,
-      dedupeKey: message.dedupeKey,
-      registrationId: message.registrationId ?? null,
-      kind: message.kind,
-      to: message.to,
-      subject: message.subject,
-      payload: message.payload ?? {},
-      status: "QUEUED",
-      attempts: 0,
-      nextAttemptAt: now,
-      messageId: messageIdFor(id),
-      createdAt: now,
-    })
-    .onConflictDoNothing({ target: emailDeliveries.dedupeKey })
-    .run();
+  return {
+    id,
+    dedupeKey: message.dedupeKey,
+    registrationId: message.registrationId ?? null,
+    kind: message.kind,
+    to: message.to,
+    subject: message.subject,
+    payload: message.payload ?? {},
+    status: "QUEUED" as const,
+    attempts: 0,
+    nextAttemptAt: now,
+    messageId: messageIdFor(id),
+    createdAt: now,
+  };
 }

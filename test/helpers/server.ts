@@ -51,6 +51,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     MAIL_DIR: join(dir, "mail"),
     SEED_DEMO: options.seedDemo ? "true" : "false",
     WORKER: "false",
+    // The test runner shares this event loop; a slow test step must not get reads shed (test/runtime/load-shedding.test.ts turns it on).
+    OVERLOAD_SHEDDING: "off",
     ...options.env,
   });
   const app = await startApp(config, { clock, database: { onStatement: (sql) => statements.push(sql), onCompile: (sql) => compiled.push(sql) } });

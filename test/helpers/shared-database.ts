@@ -60,7 +60,7 @@ export function startSharedDatabase(): SharedDatabase {
     databaseUrl,
     adminKey,
     async spawnApi(env = {}) {
-      const server = await spawnServer({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: adminKey, SEED_DEMO: "false", WORKER: "false", RATE_LIMITS: "off", MAIL_DIR: join(dir, "mail"), ...env });
+      const server = await spawnServer({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: adminKey, SEED_DEMO: "false", WORKER: "false", RATE_LIMITS: "off", OVERLOAD_SHEDDING: "off", MAIL_DIR: join(dir, "mail"), ...env });
       processes.push(server);
       return Object.assign(server, { client: apiClient(server.baseUrl, adminKey) });
     },

@@ -13,15 +13,18 @@ export interface ChangeRecord {
 
 /** Appends to a registration's audit timeline, inside the change's own transaction. */
 export function recordChange(tx: Writer, change: ChangeRecord): void {
-  tx.insert(registrationChanges)
-    .values({
-      registrationId: change.registrationId,
-      at: change.at,
-      actor: change.actor,
-      action: change.action,
-      fromStatus: change.fromStatus ?? null,
-      toStatus: change.toStatus ?? null,
-      note: change.note ?? null,
-    })
-    .run();
+  tx.insert(registrationChanges).values(changeRow(change)).run();
+}
+
+/** The timeline row of a change: what recordChange (and register's prepared insert) writes. */
+export function changeRow(change: ChangeRecord) {
+  return {
+    registrationId: change.registrationId,
+    at: change.at,
+    actor: change.actor,
+    action: change.action,
+    fromStatus: change.fromStatus ?? null,
+    toStatus: change.toStatus ?? null,
+    note: change.note ?? null,
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, sum } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNotNull, isNull, lte, sum } from "drizzle-orm";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Clock } from "../../common/clock.js";
 import { DomainError, type UserErrorShape } from "../../common/errors.js";
@@ -7,21 +7,24 @@ import { newId, newReference, referencePrefixFor } from "../../common/ids.js";
 import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits, normalizeEmail } from "../../common/validate.js";
-import { eligibilityAnswers, eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/schema.js";
+import { eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/schema.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
-import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { deliveryRow, enqueueEmail, type OutboxMessage, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import { accessOpensAt, registrationClosedReason, type EventRow } from "../events/event-rules.js";
 import { countSeatsHeld } from "../events/events.service.js";
 import { startNewsletterOptIn } from "../newsletter/newsletter.service.js";
 import type { RegistrationRow } from "./registration-access.js";
 import { idempotencyRecordKey, openReplay, sealForReplay } from "./idempotency.js";
-import { recordChange } from "./registration-timeline.js";
+import { changeRow, recordChange } from "./registration-timeline.js";
+import { inGroupCommit } from "./group-commit.js";
+import { registerStatements, type RegisterStatements } from "./register-statements.js";
 import type { RecordPaymentInput, RegisterInput, ReviewRegistrationInput } from "./registrations.inputs.js";
 
 type Status = RegistrationRow["status"];
 type EmailKindName = Parameters<typeof subjectFor>[0];
+type EligibilityCriterionRow = typeof eligibilityCriteria.$inferSelect;
 
 /** Idempotency keys are honoured for at least this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * HOUR_MS;
@@ -43,10 +46,10 @@ export interface RegisterResult {
 /**
  * Takes an application for a place. Everything is validated before anything is written;
  * the event's rules, the duplicate check, the seat check and the insert run in one
- * synchronous IMMEDIATE transaction, so concurrent calls (in any number of processes) can
+ * synchronous IMMEDIATE transaction (a savepoint of one), so concurrent calls (in any number of processes) can
  * never hold more seats than exist, nor register for an event cancelled meanwhile.
  */
-export function register(deps: Deps, input: RegisterInput, source: RegistrationSource | null, actor: string): RegisterResult {
+export async function register(deps: Deps, input: RegisterInput, source: RegistrationSource | null, actor: string): Promise<RegisterResult> {
   const { db, clock } = deps;
   const clientKey = input.idempotencyKey ?? null;
   if (clientKey !== null && (clientKey.length === 0 || clientKey.length > limits.idempotencyKey)) {
@@ -63,11 +66,14 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
   }
 
   const manageToken = newToken("manageToken");
+  const manageTokenHash = hashToken(manageToken);
+  const statements = registerStatements(db);
   // Everything that decides the outcome (the event's status, registration window, capacity,
   // price, review, waitlist and criteria) is read inside the write lock: another process may
   // cancel or change the event at any moment, and a decision on a copy read before BEGIN
-  // would act on a state that no longer exists.
-  return writeTransaction(
+  // would act on a state that no longer exists. The transaction is shared with the other
+  // registrations of this turn of the event loop (group-commit.ts), each in its own savepoint.
+  return inGroupCommit(
     db,
     (tx) => {
       // Re-checked inside the write lock: a concurrent retry may have finished meanwhile.
@@ -75,17 +81,13 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
         const replay = replayIdempotent(tx, clock.now(), idempotencyKey, requestHash!);
         if (replay) return replay;
       }
-      const event = tx.select().from(events).where(eq(events.id, input.eventId)).get();
+      const event = statements.eventById.get({ eventId: input.eventId });
       if (!event || event.status === "DRAFT") throw new DomainError("NOT_FOUND", "No event has this id.", ["input", "eventId"]);
-      const checked = checkRegistration(tx, event, input);
+      const checked = checkRegistration(statements.criteriaOfEvent.all({ eventId: event.id }), input);
       const now = clock.now();
       const closed = registrationClosedReason(event, now);
       if (closed) throw new DomainError("REGISTRATION_CLOSED", closed, ["input", "eventId"]);
-      const duplicate = tx
-        .select({ id: registrations.id })
-        .from(registrations)
-        .where(and(eq(registrations.eventId, event.id), eq(registrations.emailNormalized, checked.emailNormalized), inArray(registrations.status, ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED", "WAITLISTED"])))
-        .get();
+      const duplicate = statements.activeRegistrationOfEmail.get({ eventId: event.id, emailNormalized: checked.emailNormalized });
       if (duplicate) throw new DomainError("ALREADY_REGISTERED", "This email address is already registered for this event.", ["input", "attendee", "email"]);
 
       const hasSeat = event.capacity === null || countSeatsHeld(tx, event.id) < event.capacity;
@@ -95,32 +97,28 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
       const amountDueMinor = event.priceMinor ?? 0;
       const status: Status = hasSeat ? entryStatus(event, amountDueMinor) : "WAITLISTED";
       const id = newId("registration");
-      const row = tx
-        .insert(registrations)
-        .values({
-          id,
-          eventId: event.id,
-          reference: uniqueReference(tx, event),
-          status,
-          ...checked.attendee,
-          accessibilityNeeds: checked.accessibilityNeeds,
-          sourceOrganisationId: source?.organisationId ?? null,
-          sourceApiKeyId: source?.apiKeyId ?? null,
-          manageTokenHash: hashToken(manageToken),
-          amountDueMinor,
-          currency: event.currency,
-          waitlistedAt: status === "WAITLISTED" ? now : null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning()
-        .get();
-      if (checked.answers.length) tx.insert(eligibilityAnswers).values(checked.answers.map((answer) => ({ registrationId: id, ...answer }))).run();
-      recordChange(tx, { registrationId: id, at: now, actor, action: "REGISTERED", toStatus: status });
+      const inserted = statements.insertRegistration.get({
+        id,
+        eventId: event.id,
+        reference: uniqueReference(statements, event),
+        status,
+        ...checked.attendee,
+        accessibilityNeeds: checked.accessibilityNeeds,
+        sourceOrganisationId: source?.organisationId ?? null,
+        sourceApiKeyId: source?.apiKeyId ?? null,
+        manageTokenHash,
+        amountDueMinor,
+        currency: event.currency,
+        waitlistedAtMs: status === "WAITLISTED" ? now.getTime() : null,
+        createdAt: now,
+        updatedAt: now,
+      })!;
+      for (const answer of checked.answers) statements.insertAnswer.run({ registrationId: id, ...answer });
+      statements.insertChange.run(changeRow({ registrationId: id, at: now, actor, action: "REGISTERED", toStatus: status }));
       // No token in the payload: each email's manage link is minted when it is sent.
-      if (status === "WAITLISTED") mail(tx, clock, row, event, "WAITLISTED", "initial");
-      else if (status === "CONFIRMED") enterConfirmed(tx, deps, row, event, now);
-      else mail(tx, clock, row, event, "REGISTRATION_RECEIVED", "initial");
+      let registration: RegistrationRow = inserted;
+      if (status === "CONFIRMED") registration = enterConfirmed(tx, deps, inserted, event, now);
+      else statements.insertEmail.run(deliveryRow(clock, mailFor(inserted, event, status === "WAITLISTED" ? "WAITLISTED" : "REGISTRATION_RECEIVED", "initial")));
       if (input.subscribeToNewsletter) {
         startNewsletterOptIn(tx, clock, { email: checked.attendee.email, firstName: checked.attendee.firstName, method: "REGISTRATION", source: source?.organisationId ?? event.slug });
       }
@@ -133,7 +131,7 @@ export function register(deps: Deps, input: RegisterInput, source: RegistrationS
           .onConflictDoUpdate({ target: idempotencyKeys.key, set: record })
           .run();
       }
-      return { registration: tx.select().from(registrations).where(eq(registrations.id, id)).get()!, manageToken, userErrors: [] };
+      return { registration, manageToken, userErrors: [] };
     },
   );
 }
@@ -173,15 +171,16 @@ function replayIdempotent(db: Writer, now: Date, key: string, requestHash: strin
   return { registration, manageToken: sealed ? openReplay(key, requestHash, sealed) : null, userErrors: stored.response.userErrors as UserErrorShape[] };
 }
 
-function uniqueReference(tx: Writer, event: EventRow): string {
+function uniqueReference(statements: RegisterStatements, event: EventRow): string {
   const prefix = referencePrefixFor(event.slug);
   for (;;) {
     const reference = newReference(prefix);
-    if (!tx.select({ id: registrations.id }).from(registrations).where(eq(registrations.reference, reference)).get()) return reference;
+    if (!statements.registrationWithReference.get({ reference })) return reference;
   }
 }
 
-function checkRegistration(db: Writer, event: EventRow, input: RegisterInput) {
+/** `criteria`: the event's eligibility criteria, in order. */
+function checkRegistration(criteria: EligibilityCriterionRow[], input: RegisterInput) {
   const check = new InputChecker();
   const at = (...path: (string | number)[]) => ["input", ...path.map(String)];
   const attendee = input.attendee;
@@ -201,7 +200,6 @@ function checkRegistration(db: Writer, event: EventRow, input: RegisterInput) {
   if (attendee.profession !== "OTHER") values.professionOther = null;
   const accessibilityNeeds = check.multilineText(at("accessibilityNeeds"), input.accessibilityNeeds, limits.note);
 
-  const criteria = db.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, event.id)).orderBy(asc(eligibilityCriteria.position)).all();
   const byId = new Map(criteria.map((criterion) => [criterion.id, criterion]));
   const answered = new Map<string, { met: boolean; details: string | null }>();
   // May be left out (or null) when the event has no criteria; a required criterion left unanswered is NOT_ELIGIBLE below.
@@ -241,14 +239,18 @@ function loadForChange(db: Writer, registrationId: string): { registration: Regi
 }
 
 function mail(tx: Writer, clock: Clock, registration: RegistrationRow, event: EventRow, kind: EmailKindName, occasion: string, payload: Record<string, unknown> = {}): void {
-  enqueueEmail(tx, clock, {
+  enqueueEmail(tx, clock, mailFor(registration, event, kind, occasion, payload));
+}
+
+function mailFor(registration: RegistrationRow, event: EventRow, kind: EmailKindName, occasion: string, payload: Record<string, unknown> = {}): OutboxMessage {
+  return {
     kind,
     to: registration.email,
     subject: subjectFor(kind, { eventTitle: event.title, reference: registration.reference }),
     dedupeKey: `${registration.id}:${kind}:${occasion}`,
     registrationId: registration.id,
     payload,
-  });
+  };
 }
 
 function setStatus(tx: Writer, registration: RegistrationRow, now: Date, changes: Partial<RegistrationRow>): RegistrationRow {
