@@ -70,49 +70,15 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
     env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const logs: LogLine[] = [];
-  const waiters: { matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
-  let stdoutText = "";
-  let stderrText = "";
-  let pending = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    stdoutText += chunk.toString();
-    pending += chunk.toString();
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    for (const text of lines) {
-      if (!text.startsWith("{")) continue;
-      let line: LogLine;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      logs.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.matches(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => (stderrText += chunk.toString()));
+  const output = collectJsonLog(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on("close", (code, signal) => done({ code, signal })));
 
-  function waitForLog(matches: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
-    const seen = logs.find(matches);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolveLine, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderrText}`)), timeoutMs);
-      waiters.push({ matches, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
-    });
-  }
+  const waitForLog = (matches: (line: LogLine) => boolean, timeoutMs = 20_000) => output.waitForLog(matches, timeoutMs);
 
   const ready = await Promise.race([
     waitForLog((line) => typeof line.msg === "string" && line.msg.startsWith("Server listening at http://127.0.0.1:"), 60_000),
     exited.then(({ code }) => {
-      throw new Error(`the server exited (code ${code}) before listening: ${stderrText || stdoutText}`);
+      throw new Error(`the server exited (code ${code}) before listening: ${output.stderr() || output.stdout()}`);
     }),
   ]);
   const baseUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(ready.msg!)![0];
@@ -120,11 +86,11 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   return {
     child,
     baseUrl,
-    logs,
+    logs: output.logs,
     waitForLog,
     exited,
-    stderr: () => stderrText,
-    stdout: () => stdoutText,
+    stderr: output.stderr,
+    stdout: output.stdout,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
@@ -192,6 +158,45 @@ export function spawnNpmScript(script: string, env: Record<string, string> = {},
     env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", SEED_DEMO: "false", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const output = collectJsonLog(child);
+  // "exit", not "close": a process left behind would keep the pipes open and hide npm's exit
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
+  let seenTree: number[] = [];
+
+  return {
+    dir,
+    child,
+    stdout: output.stdout,
+    stderr: output.stderr,
+    logs: () => output.logs,
+    exited,
+    waitForLog: (matches, timeoutMs = 60_000) => output.waitForLog(matches, timeoutMs),
+    processTree() {
+      const parents = parentPids();
+      const tree = [child.pid!];
+      for (let i = 0; i < tree.length; i++) {
+        for (const [pid, parent] of parents) if (parent === tree[i]) tree.push(pid);
+      }
+      seenTree = [...new Set([...seenTree, ...tree])];
+      return tree;
+    },
+    cleanUp() {
+      for (const pid of seenTree) {
+        if (processAlive(pid)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A child's stdout and stderr as text, and its stdout's JSON (pino) lines as they come. */
+export function collectJsonLog(child: ChildProcess) {
   const logs: LogLine[] = [];
   const waiters: { matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let stdoutText = "";
@@ -220,45 +225,18 @@ export function spawnNpmScript(script: string, env: Record<string, string> = {},
     }
   });
   child.stderr!.on("data", (chunk: Buffer) => (stderrText += chunk.toString()));
-  // "exit", not "close": a process left behind would keep the pipes open and hide npm's exit
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on("exit", (code, signal) => done({ code, signal })));
-  let seenTree: number[] = [];
-
   return {
-    dir,
-    child,
+    logs,
     stdout: () => stdoutText,
     stderr: () => stderrText,
-    logs: () => logs,
-    exited,
-    waitForLog(matches, timeoutMs = 60_000) {
+    /** Resolves with the first line (already seen or coming) that matches. */
+    waitForLog(matches: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine> {
       const seen = logs.find(matches);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolveLine, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stdout: ${stdoutText}; stderr: ${stderrText}`)), timeoutMs);
         waiters.push({ matches, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
       });
-    },
-    processTree() {
-      const parents = parentPids();
-      const tree = [child.pid!];
-      for (let i = 0; i < tree.length; i++) {
-        for (const [pid, parent] of parents) if (parent === tree[i]) tree.push(pid);
-      }
-      seenTree = [...new Set([...seenTree, ...tree])];
-      return tree;
-    },
-    cleanUp() {
-      for (const pid of seenTree) {
-        if (processAlive(pid)) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // already gone
-          }
-        }
-      }
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { projectRoot, type LogLine } from "./process.js";
+import { collectJsonLog, projectRoot, type LogLine } from "./process.js";
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -23,39 +23,23 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const logs: LogLine[] = [];
-  let output = "";
-  let pending = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-    pending += chunk.toString();
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    for (const text of lines) {
-      if (!text.startsWith("{")) continue;
-      try {
-        logs.push(JSON.parse(text));
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const log = collectJsonLog(child);
+  const output = () => log.stdout() + log.stderr();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on("close", (code, signal) => done({ code, signal })));
   const deadline = Date.now() + 60_000;
-  while (!output.includes("Worker running:")) {
-    if (child.exitCode !== null) throw new Error(`the worker exited (code ${child.exitCode}) before running: ${output}`);
+  while (!output().includes("Worker running:")) {
+    if (child.exitCode !== null) throw new Error(`the worker exited (code ${child.exitCode}) before running: ${output()}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`the worker did not start within 60 s: ${output}`);
+      throw new Error(`the worker did not start within 60 s: ${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     child,
-    logs,
-    output: () => output,
+    logs: log.logs,
+    output,
     exited,
     async kill() {
       if (alive()) child.kill("SIGKILL");

@@ -1,9 +1,10 @@
-import { and, asc, count, eq, exists, gt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, exists, ne, sql, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits, slugPattern } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
+import { byNameThenId } from "../../db/keyset.js";
 import type { Loaders } from "../../context.js";
 import type { EventRow } from "../events/event-rules.js";
 import type { OrganisationEventsKey } from "./organisations.loaders.js";
@@ -57,10 +58,9 @@ export interface ListOrganisationsOptions {
 export function listOrganisations(db: Db, options: ListOrganisationsOptions): Connection<OrganisationRow> {
   const size = pageSize(options.first);
   const after = decodeCursor("organisations", options.after);
-  const sortName = sql<string>`lower(${organisations.name})`;
+  const order = byNameThenId(organisations.name, organisations.id, after);
   const where = options.includeUnpublished ? undefined : partnerInPublicEvent(db);
-  const afterKey = after ? or(gt(sortName, sql`lower(${after[0]})`), and(eq(sortName, sql`lower(${after[0]})`), gt(organisations.id, after[1]))) : undefined;
-  const rows = db.select().from(organisations).where(and(where, afterKey)).orderBy(asc(sortName), asc(organisations.id)).limit(size + 1).all();
+  const rows = db.select().from(organisations).where(and(where, order.after)).orderBy(...order.orderBy).limit(size + 1).all();
   return toConnection("organisations", rows, size, after, (row) => [row.name, row.id], () => db.select({ n: count() }).from(organisations).where(where).get()!.n);
 }
 

@@ -1,9 +1,10 @@
-import { and, asc, count, eq, exists, gt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, exists, ne, or, sql, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
+import { byNameThenId } from "../../db/keyset.js";
 import { events, sessions, venues } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import type { VenueInput } from "./venues.inputs.js";
@@ -64,10 +65,9 @@ export interface ListVenuesOptions {
 export function listVenues(db: Db, options: ListVenuesOptions): Connection<VenueRow> {
   const size = pageSize(options.first);
   const after = decodeCursor("venues", options.after);
-  const sortName = sql<string>`lower(${venues.name})`;
+  const order = byNameThenId(venues.name, venues.id, after);
   const where = options.includeUnpublished ? undefined : usedByPublicEvent(db);
-  const afterKey = after ? or(gt(sortName, sql`lower(${after[0]})`), and(eq(sortName, sql`lower(${after[0]})`), gt(venues.id, after[1]))) : undefined;
-  const rows = db.select().from(venues).where(and(where, afterKey)).orderBy(asc(sortName), asc(venues.id)).limit(size + 1).all();
+  const rows = db.select().from(venues).where(and(where, order.after)).orderBy(...order.orderBy).limit(size + 1).all();
   return toConnection("venues", rows, size, after, (row) => [row.name, row.id], () => db.select({ n: count() }).from(venues).where(where).get()!.n);
 }
 
