@@ -10,6 +10,8 @@
  *   BENCH_CONNECTIONS=50                            BENCH_S5_SIZES=1000,100000,1000000
  *   BENCH_SERVER_CMD     how to start the server (default: package.json's "start")
  *   BENCH_OVERLOAD_S=60  seconds of the overload run (quick: 10)   BENCH_OVERLOAD_READERS=2000
+ *   BENCH_ONLY=S4,overload  only these parts (S1 = S1/S2/S3 side by side, S4, overload,
+ *                        cached = S1/S2 cached, S5); results.json is then a partial run
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -46,6 +48,8 @@ const S5_SIZES = (process.env.BENCH_S5_SIZES ?? (QUICK ? "1000,10000" : "1000,10
 const S5_REQUESTS = QUICK ? 50 : 200;
 const OVERLOAD_S = Number(process.env.BENCH_OVERLOAD_S ?? (QUICK ? 10 : 60));
 const OVERLOAD_READERS = Number(process.env.BENCH_OVERLOAD_READERS ?? 2000);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",").map((part) => part.trim())) : null;
+const wanted = (part: "S1" | "S4" | "overload" | "cached" | "S5") => !ONLY || ONLY.has(part);
 const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts as Record<string, string>;
 /**
  * The one place that says how the server starts: package.json's "start" (or BENCH_SERVER_CMD).
@@ -240,88 +244,94 @@ async function main() {
       ...(s2Answer ? [{ request: s2, answer: s2Answer }] : []),
     ].map(({ request, answer }) => ({ key: requestKey(request), contentType: answer.contentType, body: answer.body }));
     writeFileSync(capturedPath, JSON.stringify(captured));
-    const tsNode = [process.execPath, "--import", "tsx"];
-    const naive = await startTarget({ name: NAIVE, command: [...tsNode, "bench/targets/naive-apollo.ts"], port: PORT_BASE + 1, env: { DATABASE_PATH: databasePath, NODE_ENV: "production" } });
-    running.push(naive);
-    const raw = await startTarget({ name: RAW, command: [...tsNode, "bench/targets/raw-http.ts"], port: PORT_BASE + 2, env: { RAW_RESPONSES: capturedPath, NODE_ENV: "production" } });
-    running.push(raw);
+    if (wanted("S1")) {
+      const tsNode = [process.execPath, "--import", "tsx"];
+      const naive = await startTarget({ name: NAIVE, command: [...tsNode, "bench/targets/naive-apollo.ts"], port: PORT_BASE + 1, env: { DATABASE_PATH: databasePath, NODE_ENV: "production" } });
+      running.push(naive);
+      const raw = await startTarget({ name: RAW, command: [...tsNode, "bench/targets/raw-http.ts"], port: PORT_BASE + 2, env: { RAW_RESPONSES: capturedPath, NODE_ENV: "production" } });
+      running.push(raw);
 
-    const s1Checks = { naive: await check(naive, s1, s1Answer.body), raw: await check(raw, s1, s1Answer.body) };
-    const s3Checks = { naive: await check(naive, s3, s3Answer.body), raw: await check(raw, s3, s3Answer.body) };
-    for (const [scenario, checks] of [["S1", s1Checks], ["S3", s3Checks]] as const) {
-      for (const [name, result] of Object.entries(checks)) if (result !== "ok") warnings.push(`${scenario} ${name} answers differently from this project: ${result}`);
+      const s1Checks = { naive: await check(naive, s1, s1Answer.body), raw: await check(raw, s1, s1Answer.body) };
+      const s3Checks = { naive: await check(naive, s3, s3Answer.body), raw: await check(raw, s3, s3Answer.body) };
+      for (const [scenario, checks] of [["S1", s1Checks], ["S3", s3Checks]] as const) {
+        for (const [name, result] of Object.entries(checks)) if (result !== "ok") warnings.push(`${scenario} ${name} answers differently from this project: ${result}`);
+      }
+
+      results.throughput.push(
+        await compare("S1", "event detail by slug, anonymous POST, RESPONSE_CACHE=off", [
+          { target: project, request: s1, check: "ok" },
+          { target: naive, request: s1, check: s1Checks.naive },
+          { target: raw, request: s1, check: s1Checks.raw },
+        ]),
+      );
+
+      results.throughput[0]!.notes.push(`this project's VmHWM (lifetime peak, process tree) after S1: ${Math.round(treePeakMb(project))} MB`);
+
+      const s2Naive = await persistedSupport(naive);
+      const s2Contenders: Contender[] = [
+        ...(s2Answer ? [{ target: project, request: s2, check: s2Project }] : []),
+        ...(s2Naive.startsWith("unsupported") ? [] : [{ target: naive, request: s2, check: s2Naive }]),
+        ...(s2Answer ? [{ target: raw, request: s2, check: await check(raw, s2, s2Answer.body) }] : []),
+      ];
+      const s2Notes = [s2Answer ? "" : `this project: ${s2Project}`, s2Naive.startsWith("unsupported") ? `naive Apollo: ${s2Naive}` : ""].filter(Boolean);
+      results.throughput.push(
+        s2Answer || s2Contenders.length
+          ? await compare("S2", "S1 as an automatic-persisted-query GET", s2Contenders, s2Notes)
+          : { id: "S2", title: "S1 as an automatic-persisted-query GET", targets: [], notes: s2Notes },
+      );
+
+      results.throughput.push(
+        await compare("S3", `events(first: 50) with sessions, venue, partners (${listed} of ${total} events)`, [
+          { target: project, request: s3, check: "ok" },
+          { target: naive, request: s3, check: s3Checks.naive },
+          { target: raw, request: s3, check: s3Checks.raw },
+        ]),
+      );
+      await Promise.all([naive.stop(), raw.stop()]);
+      running.splice(running.indexOf(naive), 1);
+      running.splice(running.indexOf(raw), 1);
     }
 
-    results.throughput.push(
-      await compare("S1", "event detail by slug, anonymous POST, RESPONSE_CACHE=off", [
-        { target: project, request: s1, check: "ok" },
-        { target: naive, request: s1, check: s1Checks.naive },
-        { target: raw, request: s1, check: s1Checks.raw },
-      ]),
-    );
-
-    results.throughput[0]!.notes.push(`this project's VmHWM (lifetime peak, process tree) after S1: ${Math.round(treePeakMb(project))} MB`);
-
-    const s2Naive = await persistedSupport(naive);
-    const s2Contenders: Contender[] = [
-      ...(s2Answer ? [{ target: project, request: s2, check: s2Project }] : []),
-      ...(s2Naive.startsWith("unsupported") ? [] : [{ target: naive, request: s2, check: s2Naive }]),
-      ...(s2Answer ? [{ target: raw, request: s2, check: await check(raw, s2, s2Answer.body) }] : []),
-    ];
-    const s2Notes = [s2Answer ? "" : `this project: ${s2Project}`, s2Naive.startsWith("unsupported") ? `naive Apollo: ${s2Naive}` : ""].filter(Boolean);
-    results.throughput.push(
-      s2Answer || s2Contenders.length
-        ? await compare("S2", "S1 as an automatic-persisted-query GET", s2Contenders, s2Notes)
-        : { id: "S2", title: "S1 as an automatic-persisted-query GET", targets: [], notes: s2Notes },
-    );
-
-    results.throughput.push(
-      await compare("S3", `events(first: 50) with sessions, venue, partners (${listed} of ${total} events)`, [
-        { target: project, request: s3, check: "ok" },
-        { target: naive, request: s3, check: s3Checks.naive },
-        { target: raw, request: s3, check: s3Checks.raw },
-      ]),
-    );
-    await Promise.all([naive.stop(), raw.stop()]);
-    running.splice(running.indexOf(naive), 1);
-    running.splice(running.indexOf(raw), 1);
-
-    results.register = await registerUnderLoad(project, benchEvents[0]!.id);
-    results.overload = await overloadUnderReads(project, benchEvents[1]!.id, s1);
+    if (wanted("S4")) results.register = await registerUnderLoad(project, benchEvents[0]!.id);
+    if (wanted("overload")) results.overload = await overloadUnderReads(project, benchEvents[1]!.id, s1);
     await project.stop();
     running.splice(running.indexOf(project), 1);
 
-    // S1 cached: the server's default environment.
-    const cached = await startProject(dir, PORT_BASE + 3);
-    running.push(cached);
-    const s1Cached = await compare("S1 cached", "(same query, server default env)", [{ target: cached, request: s1, check: await check(cached, s1, s1Answer.body) }]);
-    const uncached = results.throughput[0]!.targets[0]!;
-    if (uncached.requestsPerSecond && s1Cached.targets[0]!.requestsPerSecond) {
-      const gain = s1Cached.targets[0]!.requestsPerSecond / uncached.requestsPerSecond;
-      s1Cached.notes.push(`${gain.toFixed(2)}× S1 uncached`);
-      // Within noise of the uncached run: the server does not cache responses (yet).
-      if (gain < 1.2) s1Cached.notes.push("no gain over S1: response caching isn't built yet");
+    if (wanted("cached")) {
+      // S1 cached: the server's default environment.
+      const cached = await startProject(dir, PORT_BASE + 3);
+      running.push(cached);
+      const s1Cached = await compare("S1 cached", "(same query, server default env)", [{ target: cached, request: s1, check: await check(cached, s1, s1Answer.body) }]);
+      const uncached = results.throughput.find((scenario) => scenario.id === "S1")?.targets[0];
+      if (uncached?.requestsPerSecond && s1Cached.targets[0]!.requestsPerSecond) {
+        const gain = s1Cached.targets[0]!.requestsPerSecond / uncached.requestsPerSecond;
+        s1Cached.notes.push(`${gain.toFixed(2)}× S1 uncached`);
+        // Within noise of the uncached run: the server does not cache responses (yet).
+        if (gain < 1.2) s1Cached.notes.push("no gain over S1: response caching isn't built yet");
+      }
+      results.throughput.splice(1, 0, s1Cached);
+      // S2 as a CDN-friendly client would meet it: the server's default environment (cache on).
+      if (s2Answer) {
+        // A new process: its persisted-query store is empty until the client registers the hash.
+        await send(cached.origin, persistedRegisterRequest(EVENT_DETAIL_QUERY, { slug: demo.slug }));
+        const s2Cached = await compare("S2 cached", "S1 as an automatic-persisted-query GET, server default env", [{ target: cached, request: s2, check: await check(cached, s2, s2Answer.body) }]);
+        if (uncached?.requestsPerSecond && s2Cached.targets[0]!.requestsPerSecond) s2Cached.notes.push(`${(s2Cached.targets[0]!.requestsPerSecond / uncached.requestsPerSecond).toFixed(2)}× S1 uncached`);
+        results.throughput.splice(3, 0, s2Cached);
+      }
+      await cached.stop();
+      running.splice(running.indexOf(cached), 1);
     }
-    results.throughput.splice(1, 0, s1Cached);
-    // S2 as a CDN-friendly client would meet it: the server's default environment (cache on).
-    if (s2Answer) {
-      // A new process: its persisted-query store is empty until the client registers the hash.
-      await send(cached.origin, persistedRegisterRequest(EVENT_DETAIL_QUERY, { slug: demo.slug }));
-      const s2Cached = await compare("S2 cached", "S1 as an automatic-persisted-query GET, server default env", [{ target: cached, request: s2, check: await check(cached, s2, s2Answer.body) }]);
-      if (uncached.requestsPerSecond && s2Cached.targets[0]!.requestsPerSecond) s2Cached.notes.push(`${(s2Cached.targets[0]!.requestsPerSecond / uncached.requestsPerSecond).toFixed(2)}× S1 uncached`);
-      results.throughput.splice(3, 0, s2Cached);
-    }
-    await cached.stop();
-    running.splice(running.indexOf(cached), 1);
 
-    results.growth = await growth(dir, databasePath, demo.slug);
+    if (wanted("S5")) results.growth = await growth(dir, databasePath, demo.slug);
   } finally {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
   }
   results.totalSeconds = (performance.now() - started) / 1000;
-  writeResults(join(root, "bench/results.json"), results);
-  console.log(`\n${markdown(results)}\n\nwritten: bench/results.json`);
+  // A partial run (BENCH_ONLY) never replaces the full run's results.
+  const resultsFile = ONLY ? "bench/results.partial.json" : "bench/results.json";
+  writeResults(join(root, resultsFile), results);
+  console.log(`\n${markdown(results)}\n\nwritten: ${resultsFile}`);
   if (results.register && results.register.oversold > 0) process.exitCode = 1;
 }
 
