@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, events, registrationChanges, registrations } from "../../db/schema.js";
+import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, events, registrationChanges, registrationCounts, registrations } from "../../db/schema.js";
+import { seatHoldingStatuses } from "../events/event-rules.js";
 
 /*
  * The statements of `register`'s transaction, built and prepared once per database.
@@ -16,6 +17,12 @@ const activeStatuses = ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED", "WAIT
 function prepareRegisterStatements(db: Db) {
   return {
     eventById: db.select().from(events).where(eq(events.id, placeholder("eventId"))).prepare(),
+    /** The kept counts (registration-counts.ts) of the statuses that hold a seat: the seat check. */
+    seatsHeld: db
+      .select({ n: sql<number>`coalesce(sum(${registrationCounts.count}), 0)`.mapWith(Number) })
+      .from(registrationCounts)
+      .where(and(eq(registrationCounts.eventId, placeholder("eventId")), inArray(registrationCounts.status, [...seatHoldingStatuses])))
+      .prepare(),
     criteriaOfEvent: db.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, placeholder("eventId"))).orderBy(asc(eligibilityCriteria.position)).prepare(),
     activeRegistrationOfEmail: db
       .select({ id: registrations.id })

@@ -90,7 +90,7 @@ export async function register(deps: Deps, input: RegisterInput, source: Registr
       const duplicate = statements.activeRegistrationOfEmail.get({ eventId: event.id, emailNormalized: checked.emailNormalized });
       if (duplicate) throw new DomainError("ALREADY_REGISTERED", "This email address is already registered for this event.", ["input", "attendee", "email"]);
 
-      const hasSeat = event.capacity === null || countSeatsHeld(tx, event.id) < event.capacity;
+      const hasSeat = event.capacity === null || statements.seatsHeld.get({ eventId: event.id })!.n < event.capacity;
       if (!hasSeat && !(event.waitlistEnabled && input.joinWaitlist !== false)) {
         throw new DomainError("EVENT_FULL", event.waitlistEnabled ? "This event is full." : "This event is full and has no waitlist.", ["input", "eventId"]);
       }
