@@ -169,6 +169,9 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
     // main.ts owns SIGTERM/SIGINT (drain requests, stop the worker, close the database); Apollo must not race it.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Compact JSON: Apollo pretty-prints by default, which was 4 % of an event page's CPU
+    // (and a third more bytes); the IDE formats results itself.
+    stringifyResult: (result) => JSON.stringify(result),
     includeStacktraceInErrorResponses: !config.production,
     plugins: [...(protection.plugins as ApolloServerPlugin<Context>[]), fastifyApolloDrainPlugin(app) as ApolloServerPlugin<Context>, offlinePlaygroundPlugin(deps) as ApolloServerPlugin<Context>, queryCostPlugin() as ApolloServerPlugin<Context>, rateLimitResponsePlugin(), ...(config.production ? [hideSuggestionsPlugin()] : []), errorMaskingPlugin()],
     validationRules: [...protection.validationRules, knownOperationTypesRule],

@@ -3,7 +3,7 @@ import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js
 import type { Db } from "../../db/client.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, sessions } from "../../db/schema.js";
-import { keptRegistrationCountsByEvent } from "../registrations/registration-counts.js";
+import { countsByEventStatement } from "../registrations/registration-counts.js";
 import { seatHoldingStatuses, type EventRow } from "./event-rules.js";
 
 /** The loaders' statements, prepared once per database; each takes `{ ids }` (see listParam). */
@@ -17,6 +17,8 @@ const eventQueries = preparedPerDatabase((db) => ({
   criteriaById: db.select().from(eligibilityCriteria).where(inList(eligibilityCriteria.id)).prepare(),
   prerequisitesByEventId: db.select().from(prerequisiteCourses).where(inList(prerequisiteCourses.eventId)).prepare(),
 }));
+
+const seatsHeldStatement = countsByEventStatement(seatHoldingStatuses);
 
 export function createEventLoaders(db: Db) {
   const q = eventQueries(db);
@@ -47,6 +49,6 @@ export function createEventLoaders(db: Db) {
     criterionById: loaderById(run(q.criteriaById), (row) => row.id),
     prerequisiteByEventId: loaderById(run(q.prerequisitesByEventId), (row) => row.eventId),
     /** From the kept counts (registration-counts.ts): no registration is read. */
-    seatsHeldByEventId: loaderOfCounts((ids) => keptRegistrationCountsByEvent(db, ids, seatHoldingStatuses)),
+    seatsHeldByEventId: loaderOfCounts((ids) => seatsHeldStatement(db).all({ ids: listParam(ids) })),
   };
 }

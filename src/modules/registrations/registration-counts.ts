@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { listParam } from "../../db/prepared.js";
+import { inList, preparedPerDatabase } from "../../db/prepared.js";
+import type { Db } from "../../db/client.js";
 import { registrationCounts, type registrationStatuses } from "../../db/schema.js";
 import type { Writer } from "../../mail/outbox.js";
 
@@ -25,13 +26,19 @@ export function keptRegistrationCount(db: Writer, filter: { eventId?: string | n
   return db.select({ n: total }).from(registrationCounts).where(and(byEvent, statusCondition(filter.statuses))).get()!.n;
 }
 
-/** The same per event, for a batch of events (a DataLoader's); events with none are left out. */
-export function keptRegistrationCountsByEvent(db: Writer, eventIds: readonly string[], statuses: readonly Status[]): { key: string; n: number }[] {
-  return db
-    .select({ key: registrationCounts.eventId, n: total })
-    .from(registrationCounts)
-    // The ids bound as one JSON list: the same SQL text, so one compiled statement, for any batch size.
-    .where(and(sql`${registrationCounts.eventId} IN (SELECT value FROM json_each(${listParam(eventIds)}))`, statusCondition(statuses)))
-    .groupBy(registrationCounts.eventId)
-    .all();
+/**
+ * The same per event, for a batch of events (a DataLoader's; events with none are left
+ * out), for one fixed list of statuses: built and prepared once per database, since the
+ * catalogue's seatsRemaining runs it for every page. Run it with `{ ids: listParam(eventIds) }`:
+ * the ids bound as one JSON list, so one compiled statement for any batch size.
+ */
+export function countsByEventStatement(statuses: readonly Status[]) {
+  return preparedPerDatabase((db: Db) =>
+    db
+      .select({ key: registrationCounts.eventId, n: total })
+      .from(registrationCounts)
+      .where(and(inList(registrationCounts.eventId), statusCondition(statuses)))
+      .groupBy(registrationCounts.eventId)
+      .prepare(),
+  );
 }
