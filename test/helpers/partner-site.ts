@@ -60,7 +60,12 @@ ${head}
     origin,
     publishableKey: "",
     pageUrl: (event, opts = {}) => `${origin}/${opts.strict === false ? "plain" : ""}?event=${encodeURIComponent(event)}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A browser still open keeps its connections alive; they would hold close() forever.
+        server.closeAllConnections();
+      }),
   };
   return site;
 }

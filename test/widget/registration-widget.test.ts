@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
-import { createCourse, type TestCourse } from "../helpers/factories.js";
+import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { startPartnerSite, widgetCsp, type PartnerSite } from "../helpers/partner-site.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { createKey, createPartner } from "../security/fixtures.js";
@@ -266,8 +266,7 @@ describe("the registration widget on a partner page", () => {
     // when the attendee sends the form, is told to try again, and does
     await page.getByRole("button", { name: "Send application" }).click();
     await expect.poll(() => page.getByText("We could not reach the registration service").isVisible(), { timeout: 15_000 }).toBe(true);
-    expect((await focused(page)).id).toBe("");
-    expect(await page.evaluate(`(${FOCUSED.replace("return { id", "return { cls: element.className, id")})`)).toMatchObject({ cls: "error-summary" });
+    expect((await focused(page)).id).toBe("error-summary");
     expect((await registrationsOfCourse()).filter((registration) => registration.attendee.email === email).length).toBe(1);
     await page.getByRole("button", { name: "Send application" }).click();
 
@@ -303,7 +302,7 @@ describe("the registration widget on a partner page", () => {
     expect(await emailError.textContent()).toBe("Error: Enter an email address in the correct format, like name@example.com.");
     expect((await email.getAttribute("aria-describedby"))!.split(" ")).toContain("field-attendee-email-error");
     const summary = page.getByRole("group", { name: "There is a problem" });
-    expect(await summary.evaluate((element) => element.getRootNode() && (element.getRootNode() as any).activeElement === element)).toBe(true);
+    expect((await focused(page)).id).toBe("error-summary");
     // and the summary's link takes the keyboard to the field
     await page.keyboard.press("Tab");
     expect((await focused(page)).label).toBe("Enter an email address in the correct format, like name@example.com.");
@@ -325,11 +324,33 @@ describe("the registration widget on a partner page", () => {
     const criterionErrorId = (await firstCriterion.getAttribute("aria-describedby"))!.split(" ").find((id) => id.endsWith("-error"))!;
     expect(await page.locator(`#${criterionErrorId}`).textContent()).toMatch(/^Error: Criterion 1 is required/);
     expect(await summary.getByRole("link").count()).toBe(2);
-    expect(await summary.evaluate((element) => (element.getRootNode() as any).activeElement === element)).toBe(true);
+    expect((await focused(page)).id).toBe("error-summary");
     const errors = (await events()).filter((event) => event.type === "registration:error").map((event) => event.detail);
     expect(errors[1]).toEqual({ code: expect.stringMatching(/^(INVALID|NOT_ELIGIBLE)$/) });
     // and nothing was stored
     expect((await registrationsOfCourse()).length).toBe(before);
+    await close();
+  });
+
+  it("offers the waitlist when the course is full and shows the place in the queue", async () => {
+    // given a course whose only seat is taken
+    const full = await createCourse(server, { capacity: 1, requiresReview: false });
+    const taken = await server.gql(REGISTER, { input: registrationInput(full) });
+    expect(taken.data.register.registration.status).toBe("AWAITING_PAYMENT");
+    const { page, events, close } = await openWidget(full.slug);
+    expect(await page.getByText("The course is full: you can join the waitlist.").isVisible()).toBe(true);
+    expect(await page.getByRole("checkbox", { name: "Put me on the waitlist (the course is full)" }).isChecked()).toBe(true);
+
+    // when
+    await fillForm(page, { email: nextEmail() });
+    await page.getByRole("button", { name: "Join the waitlist" }).click();
+
+    // then
+    await expect.poll(async () => (await events()).filter((event) => event.type === "registration:submitted").length, { timeout: 15_000 }).toBe(1);
+    expect((await events()).find((event) => event.type === "registration:submitted")!.detail).toMatchObject({ status: "WAITLISTED" });
+    const status = page.getByRole("status");
+    expect(await status.textContent()).toContain("You are on the waitlist");
+    expect(await status.textContent()).toContain("Your position on the waitlist is 1.");
     await close();
   });
 
@@ -344,6 +365,31 @@ describe("the registration widget on a partner page", () => {
     expect(await page.getByRole("link", { name: "Register on our booking page" }).isVisible()).toBe(true);
     expect(await page.evaluate("window.cspViolations")).toEqual([]);
     await close();
+  });
+
+  it("does not work on a site its key is not for: the browser's CORS check refuses, and the fallback link shows", async () => {
+    // given another site using the first partner's key
+    const otherSite = await startPartnerSite({ backendOrigin });
+    otherSite.publishableKey = partnerSite.publishableKey;
+    const page = await browser.newPage();
+    await page.addInitScript(RECORDER);
+    const requests: string[] = [];
+    page.on("request", (request) => request.url() === graphqlUrl && requests.push(request.method()));
+    const consoleErrors: string[] = [];
+    page.on("console", (message) => message.type() === "error" && consoleErrors.push(message.text()));
+
+    // when
+    await page.goto(otherSite.pageUrl(course.slug), { waitUntil: "load" });
+
+    // then the server gave that origin no CORS permission, so the page cannot read any answer
+    await expect.poll(() => page.evaluate("window.widgetEvents.map((e) => e.detail)"), { timeout: 15_000 }).toEqual([{ code: "NETWORK" }]);
+    expect(await page.getByText("The course could not be loaded. Please try again later.").isVisible()).toBe(true);
+    expect(await page.getByRole("link", { name: "Register on our booking page" }).isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "MBT Basic Training" }).count()).toBe(0);
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    expect(consoleErrors.join("\n")).toContain(`from origin '${otherSite.origin}' has been blocked by CORS policy`);
+    await page.close();
+    await otherSite.close();
   });
 
   it("passes axe's WCAG 2.2 AA checks, with and without errors, and takes the partner's theme (custom properties, ::part)", async () => {

@@ -18,6 +18,7 @@ export function renderCourseFacts(event: WidgetEvent, locale: string, headingLev
       programme(event) ? fact("Programme", programme(event)!) : null,
       fact("Price", event.price?.formatted ?? "Free", "price"),
       fact("Places", seats(event), "seats"),
+      contact(event) ? fact("Questions", contact(event)!) : null,
     ),
     sessions(event, locale, subheading),
     event.venue ? venue(event.venue, subheading) : null,
@@ -33,6 +34,12 @@ function fact(term: string, detail: string, part?: string): DocumentFragment {
 function programme(event: WidgetEvent): string | null {
   const parts = [event.liveHours ? `${hours(event.liveHours)} live` : null, event.selfGuidedHours ? `${hours(event.selfGuidedHours)} self-guided` : null, event.programmeLength];
   const text = parts.filter(Boolean).join(", ");
+  return text || null;
+}
+
+function contact(event: WidgetEvent): string | null {
+  const person = event.contact;
+  const text = [person?.name, person?.email, person?.phone].filter(Boolean).join(", ");
   return text || null;
 }
 

@@ -39,6 +39,7 @@ export class EventRegistrationElement extends HTMLElement {
   private event: WidgetEvent | null = null;
   private client: GraphqlClient | null = null;
   private inFlight = false;
+  private started = false;
   /** One per submission: kept while the same submission is retried after a network failure, so it can never register twice. */
   private idempotencyKey: string | null = null;
 
@@ -52,16 +53,29 @@ export class EventRegistrationElement extends HTMLElement {
   }
 
   connectedCallback(): void {
+    this.started = true;
     void this.load();
   }
 
+  disconnectedCallback(): void {
+    // Answers still on their way belong to a widget that is gone.
+    this.started = false;
+    this.generation++;
+  }
+
+  /** An upgrade reports every attribute before connectedCallback: only later changes reload. */
   attributeChangedCallback(_name: string, previous: string | null, next: string | null): void {
-    if (this.isConnected && previous !== null && previous !== next) void this.load();
+    if (this.started && previous !== next) void this.load();
   }
 
   private get headingLevel(): number {
     const level = Number(this.getAttribute("heading-level") ?? 2);
     return Number.isInteger(level) && level >= 1 && level <= 5 ? level : 2;
+  }
+
+  /** The form, the error summary and the outcome sit under the course's title. */
+  private get subheadingLevel(): number {
+    return this.headingLevel + 1;
   }
 
   private get locale(): string {
@@ -108,7 +122,7 @@ export class EventRegistrationElement extends HTMLElement {
     } else if (event.seatsRemaining === 0 && !event.waitlistEnabled) {
       this.content.replaceChildren(facts, h("p", { class: "notice", part: "notice" }, "This course is full."));
     } else {
-      const form = new RegistrationForm(event, this.headingLevel);
+      const form = new RegistrationForm(event, this.subheadingLevel);
       form.element.addEventListener("submit", (submit) => {
         submit.preventDefault();
         void this.submit();
@@ -167,7 +181,7 @@ export class EventRegistrationElement extends HTMLElement {
       return this.emit("registration:error", { code: payload.userErrors[0]!.code });
     }
     const registration = payload.registration!;
-    const outcomeView = renderOutcome(registration, event, this.headingLevel);
+    const outcomeView = renderOutcome(registration, event, this.subheadingLevel);
     this.form = null;
     this.content.replaceChildren(renderCourseFacts(event, this.locale, this.headingLevel));
     this.status.replaceChildren(outcomeView);

@@ -18,7 +18,7 @@ function explanation(registration: Registration): string {
     case "PENDING_REVIEW":
       return "Your application is under review. We will email you when your eligibility has been checked.";
     case "AWAITING_PAYMENT":
-      return "Your place is held until it is paid for.";
+      return registration.paymentUrl ? "Your place is held until it is paid for." : "Your place is held until it is paid for. We have emailed you how to pay.";
     case "CONFIRMED":
       return "Your place is booked. We have emailed you the details.";
     case "WAITLISTED":

@@ -51,7 +51,7 @@ export class RegistrationForm {
     this.summaryList = h("ul", {});
     this.summary = h(
       "div",
-      { part: "error-summary", class: "error-summary", role: "group", "aria-labelledby": "error-summary-title", tabindex: -1, hidden: true },
+      { id: "error-summary", part: "error-summary", class: "error-summary", role: "group", "aria-labelledby": "error-summary-title", tabindex: -1, hidden: true },
       h(heading, { id: "error-summary-title", class: "error-summary-title" }, "There is a problem"),
       this.summaryList,
     );
