@@ -223,6 +223,9 @@ describe("the registration widget on a partner page", () => {
       attendee: { firstName: "Ada", lastName: "Lovelace", profession: "CLINICAL_PSYCHOLOGIST" },
     });
     expect(stored.eligibilityAnswers.map((answer: any) => answer.met)).toEqual([true, true, true, true, true]);
+    // and nothing was kept in the browser: no cookie for either origin, no storage
+    expect(await browser.cookies()).toEqual([]);
+    expect(await page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")).toEqual([0, 0, ""]);
     expect(await page.evaluate("window.cspViolations")).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await close();
