@@ -94,6 +94,7 @@ export class EventRegistrationElement extends HTMLElement {
     this.form = null;
     this.event = null;
     this.idempotencyKey = null;
+    this.status.replaceChildren();
     if (!eventRef || !key) return this.fail("CONFIGURATION", "This registration form is not set up correctly (it needs the event and publishable-key attributes).");
     this.client = new GraphqlClient(endpointFor(import.meta.url), key);
     this.content.replaceChildren(h("p", { class: "hint", part: "hint" }, "Loading the course…"));
