@@ -16,6 +16,7 @@ import { offlinePlaygroundPlugin, registerIdeAssets, registerIdeWithLocalKey } f
 import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js";
 import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
+import { registerWidgetScript } from "./pages/widget-script.js";
 import { buildAppSchema } from "./schema.js";
 import { registerLoadShedding } from "./server/overload.js";
 
@@ -179,6 +180,7 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   registerIdeWithLocalKey(app, deps, config.production ? null : (options.localAdminKey ?? null));
   registerRegistrantPages(app);
   registerLandingPage(app);
+  registerWidgetScript(app);
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
