@@ -8,7 +8,8 @@ import { createLoaders } from "../../context.js";
 import { events, registrations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { unknownCertificatePage, verifyPage } from "../../pages/certificate-verify-page.js";
-import { canDownloadCertificate, isEventStaff } from "./attendance-access.js";
+import QRCode from "qrcode";
+import { canDownloadCertificate, isEventStaff, isRegistrantOrAdmin } from "./attendance-access.js";
 import { attendanceCsv } from "./attendance-csv.js";
 import { findCertificateByNumber } from "./attendance.service.js";
 import { formatCredits, loadCertificateDocument } from "./certificate-document.js";
@@ -78,6 +79,19 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
     }
     const pdf = await renderCertificatePdf(document);
     return reply.type("application/pdf").header("content-disposition", `inline; filename="certificate-${document.certificate.number}.pdf"`).send(pdf);
+  });
+
+  // The manage page fetches this with the registrant's token and shows it as an image.
+  app.get<{ Params: { id: string } }>("/registrations/:id/check-in-qr.svg", async (request, reply) => {
+    reply.header("cache-control", "private, no-store");
+    const viewer = callerOf(deps, request, reply);
+    if (!viewer) return reply;
+    const registration = deps.db.select().from(registrations).where(eq(registrations.id, request.params.id.slice(0, 60))).get();
+    if (!registration?.checkInCode || !isRegistrantOrAdmin({ viewer, loaders: createLoaders(deps.db) }, registration)) {
+      return reply.code(404).send(errorBody("NOT_FOUND", "No check-in code for this registration."));
+    }
+    const svg = await QRCode.toString(registration.checkInCode, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
+    return reply.type("image/svg+xml").send(svg);
   });
 
   app.get<{ Params: { id: string } }>("/exports/events/:id/attendance.csv", async (request, reply) => {
