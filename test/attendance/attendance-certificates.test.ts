@@ -272,6 +272,8 @@ describe("attendance, credit and certificates of the demo course", () => {
     const asAda = (query: string, variables: Record<string, unknown>) => mail.server.gql(query, variables, { token: people.ada.manageToken });
     const beforeEvaluation = await asAda(CLAIM, { input: { registrationId: people.ada.id, attestation: true } });
     const withoutAttestation = await asAda(CLAIM, { input: { registrationId: people.ada.id, attestation: false } });
+    const badRatings = [{ position: 1, rating: 6 }, { position: 1, rating: 3 }, { position: 21, rating: 3 }, ...allRatings().slice(3)];
+    const invalid = await asAda(EVALUATE, { input: { registrationId: people.ada.id, objectiveRatings: badRatings } });
     const evaluated = await asAda(EVALUATE, { input: { registrationId: people.ada.id, objectiveRatings: allRatings(), comments: "Very practical." } });
     const again = await asAda(EVALUATE, { input: { registrationId: people.ada.id, objectiveRatings: allRatings() } });
 
@@ -283,6 +285,11 @@ describe("attendance, credit and certificates of the demo course", () => {
     // then
     expect(beforeEvaluation.data.claimCertificate.userErrors).toEqual([{ code: "NOT_YET_EARNED", field: ["input", "registrationId"], message: "The evaluation has not been submitted." }]);
     expect(withoutAttestation.data.claimCertificate.userErrors[0]).toMatchObject({ code: "INVALID", field: ["input", "attestation"] });
+    expect(invalid.data.submitEvaluation.userErrors.map((error: { code: string; field: string[] }) => `${error.code} ${error.field.join(".")}`)).toEqual([
+      "INVALID input.objectiveRatings.0.rating",
+      "INVALID input.objectiveRatings.2.position",
+      "REQUIRED input.objectiveRatings",
+    ]);
     expect(evaluated.data.submitEvaluation.userErrors).toEqual([]);
     expect(again.data.submitEvaluation.userErrors[0]).toMatchObject({ code: "INVALID_STATE" });
     const certificate = claimed.data.claimCertificate.certificate;
