@@ -14,6 +14,7 @@ import { EmailDeliveryResolver } from "./modules/emails/emails.resolver.js";
 import { NewsletterResolver } from "./modules/newsletter/newsletter.resolver.js";
 import { RegistrantSessionResolver } from "./modules/registrant-session/registrant-session.resolver.js";
 import { ApiKeyResolver } from "./modules/api-keys/api-keys.resolver.js";
+import { AttendanceResolver, CertificateResolver, RegistrationAttendanceResolver } from "./modules/attendance/attendance.resolver.js";
 
 export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
 
@@ -34,6 +35,9 @@ export function buildAppSchema(): GraphQLSchema {
       NewsletterResolver,
       RegistrantSessionResolver,
       ApiKeyResolver,
+      AttendanceResolver,
+      RegistrationAttendanceResolver,
+      CertificateResolver,
     ],
     validate: false,
     emitSchemaFile: false,

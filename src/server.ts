@@ -14,6 +14,7 @@ import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets, registerIdeWithLocalKey } from "./ide/playground.js";
 import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js";
+import { registerAttendanceRoutes } from "./modules/attendance/attendance-routes.js";
 import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
 import { registerWidgetScript } from "./pages/widget-script.js";
@@ -181,6 +182,7 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   registerRegistrantPages(app);
   registerLandingPage(app);
   registerWidgetScript(app);
+  registerAttendanceRoutes(app, deps);
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {

@@ -11,7 +11,8 @@ export type UserErrorCode =
   | "INVALID_STATE"
   | "NOT_FOUND"
   | "RATE_LIMITED"
-  | "IDEMPOTENCY_CONFLICT";
+  | "IDEMPOTENCY_CONFLICT"
+  | "NOT_YET_EARNED";
 
 export interface UserErrorShape {
   field: string[] | null;

@@ -78,6 +78,15 @@ export const events = sqliteTable(
     contactPhone: text("contact_phone"),
     /** How long a place offered from the waitlist is held before it passes on. */
     offerWindowHours: integer("offer_window_hours").notNull().default(72),
+    /** The continuing-education credit designation; null name: the event awards no credit. */
+    creditName: text("credit_name"),
+    creditMax: real("credit_max"),
+    creditIncrement: real("credit_increment"),
+    creditStatement: text("credit_statement"),
+    /** Minutes of a live session an attendee may miss and still count as PRESENT. */
+    attendanceGraceMinutes: integer("attendance_grace_minutes").notNull().default(10),
+    /** Whether a certificate needs the evaluation to be submitted. */
+    evaluationRequired: flag("evaluation_required").notNull().default(true),
     /** iCalendar SEQUENCE: raised whenever sessions or the venue change. */
     scheduleVersion: integer("schedule_version").notNull().default(0),
     cancelReason: text("cancel_reason"),
@@ -207,6 +216,8 @@ export const registrations = sqliteTable(
     earlyAccessRequestedAt: instant("early_access_requested_at"),
     earlyAccessReason: text("early_access_reason"),
     cancelReason: text("cancel_reason"),
+    /** Random, no personal data: given when the registration is first CONFIRMED, printed as a QR code, scanned at check-in. */
+    checkInCode: text("check_in_code").unique(),
     createdAt: instant("created_at").notNull(),
     updatedAt: instant("updated_at").notNull(),
     cancelledAt: instant("cancelled_at"),
@@ -335,6 +346,7 @@ export const emailKinds = [
   "EVENT_CHANGED",
   "REGISTRANT_SIGN_IN",
   "NEWSLETTER_CONFIRM",
+  "CERTIFICATE_ISSUED",
 ] as const;
 
 /** The outbox: written in the same transaction as the change that mails someone. */
@@ -403,4 +415,78 @@ export const newsletterSubscriptions = sqliteTable("newsletter_subscriptions", {
   confirmedAt: instant("confirmed_at"),
   unsubscribedAt: instant("unsubscribed_at"),
   createdAt: instant("created_at").notNull(),
+});
+
+/*
+ * Attendance and certificates. An accredited provider keeps attendance records for six
+ * years, so nothing here is ever purged and no row is deleted with its registration or
+ * session (no cascades: a session with attendance cannot be removed from its event).
+ */
+
+/** Every check-in and check-out as it was uploaded: who recorded it, from which scan (nonce), when it happened and when it arrived. */
+export const attendanceRecords = sqliteTable(
+  "attendance_records",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Unique per scan on a device: the same upload twice is stored once. */
+    nonce: text("nonce").notNull().unique(),
+    registrationId: text("registration_id").notNull().references(() => registrations.id),
+    sessionId: text("session_id").notNull().references(() => sessions.id),
+    action: text("action", { enum: ["CHECK_IN", "CHECK_OUT"] }).notNull(),
+    /** When the scan happened (a device that worked offline uploads later). */
+    occurredAt: instant("occurred_at").notNull(),
+    recordedAt: instant("recorded_at").notNull(),
+    /** e.g. "admin:key_…" or "partner:org_…". */
+    actor: text("actor").notNull(),
+    apiKeyId: text("api_key_id"),
+    /** How the attendee was identified: the scanned code or a manual check-in by registration id. */
+    method: text("method", { enum: ["CODE", "REGISTRATION_ID"] }).notNull(),
+  },
+  (table) => [index("attendance_records_registration_idx").on(table.registrationId, table.sessionId, table.occurredAt)],
+);
+
+/** An admin's correction of the minutes present in one session; the latest per (registration, session) applies, earlier ones stay for the audit. */
+export const attendanceOverrides = sqliteTable(
+  "attendance_overrides",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    registrationId: text("registration_id").notNull().references(() => registrations.id),
+    sessionId: text("session_id").notNull().references(() => sessions.id),
+    minutesPresent: integer("minutes_present").notNull(),
+    reason: text("reason").notNull(),
+    actor: text("actor").notNull(),
+    at: instant("at").notNull(),
+  },
+  (table) => [index("attendance_overrides_registration_idx").on(table.registrationId, table.sessionId, table.id)],
+);
+
+/** The registrant's evaluation of the course: a rating per learning objective, once. */
+export const evaluations = sqliteTable("evaluations", {
+  registrationId: text("registration_id").primaryKey().references(() => registrations.id),
+  /** JSON array of { position, rating } in objective order. */
+  ratings: text("ratings", { mode: "json" }).$type<{ position: number; rating: number }[]>().notNull(),
+  comments: text("comments"),
+  actor: text("actor").notNull(),
+  submittedAt: instant("submitted_at").notNull(),
+});
+
+/**
+ * An issued certificate, with what it certifies as printed (name, course, dates, credit):
+ * the verification page confirms the document the attendee holds, even after later edits.
+ */
+export const certificates = sqliteTable("certificates", {
+  id: text("id").primaryKey(),
+  number: text("number").notNull().unique(),
+  registrationId: text("registration_id").notNull().unique().references(() => registrations.id),
+  attendeeName: text("attendee_name").notNull(),
+  eventTitle: text("event_title").notNull(),
+  /** The event's first and last day in its zone, ISO dates. */
+  startDate: text("start_date").notNull(),
+  endDate: text("end_date").notNull(),
+  creditName: text("credit_name"),
+  creditsAwarded: real("credits_awarded").notNull(),
+  status: text("status", { enum: ["VALID", "REVOKED"] }).notNull(),
+  issuedAt: instant("issued_at").notNull(),
+  revokedAt: instant("revoked_at"),
+  revokeReason: text("revoke_reason"),
 });

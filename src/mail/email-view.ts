@@ -3,6 +3,7 @@ import { formatDate, formatDateSpan, formatDateTime, formatSessionRange } from "
 import type { Config } from "../config.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
 import type { LinkTokens } from "./link-tokens.js";
+import type { AttendanceMailExtras } from "./attendance-mail.js";
 import type { RemovedSession } from "./removed-sessions.js";
 import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
 import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
@@ -101,6 +102,10 @@ export interface EmailView {
   removedSessions: SessionView[];
   /** Whether removed-sessions.ics is attached to take them out of the recipient's calendar. */
   calendarRemovesSessions: boolean;
+  /** BOOKING_CONFIRMED: the check-in code, and the Content-ID of its QR image. */
+  checkIn: AttendanceMailExtras["checkIn"];
+  /** CERTIFICATE_ISSUED: what the attached certificate says. */
+  certificate: AttendanceMailExtras["certificate"];
 }
 
 function text(value: unknown): string | null {
@@ -128,7 +133,15 @@ function duration(milliseconds: number): string {
 }
 
 /** `links`: the tokens minted for this send (link-tokens.ts); the payload never carries one. */
-export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null; links: LinkTokens; now: Date; removedSessions?: RemovedSession[]; removesSessions?: boolean }): EmailView {
+export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: {
+    calendar: "publish" | "cancel" | null;
+    links: LinkTokens;
+    now: Date;
+    removedSessions?: RemovedSession[];
+    removesSessions?: boolean;
+    checkIn?: AttendanceMailExtras["checkIn"];
+    certificate?: AttendanceMailExtras["certificate"];
+  }): EmailView {
   const { registration, event } = facts;
   const payload = delivery.payload;
   const zone = event?.timeZone ?? "UTC";
@@ -212,5 +225,7 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
     hasCalendar: options.calendar !== null,
     removedSessions: (options.removedSessions ?? []).map((session) => ({ title: session.title, live: true, when: formatSessionRange(new Date(session.startsAt), new Date(session.endsAt), zone), venueName: null })),
     calendarRemovesSessions: options.removesSessions === true,
+    checkIn: options.checkIn ?? null,
+    certificate: options.certificate ?? null,
   };
 }

@@ -31,5 +31,7 @@ export function subjectFor(kind: `${EmailKind}`, facts: { eventTitle?: string; r
       return "Your sign-in link";
     case "NEWSLETTER_CONFIRM":
       return "Please confirm your newsletter subscription";
+    case "CERTIFICATE_ISSUED":
+      return `Your certificate: ${about}${ref}`;
   }
 }

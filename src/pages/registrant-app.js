@@ -33,7 +33,7 @@
     return node;
   }
 
-  var MINE = "query { myRegistrations { id reference status waitlistPosition offerExpiresAt event { title startDate endDate timeZone contact { name phone email } " +
+  var MINE = "query { myRegistrations { id reference status checkInCode waitlistPosition offerExpiresAt event { title startDate endDate timeZone contact { name phone email } " +
     "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title url accessOpensAt } } " +
     "payment { amountDue { formatted } amountPaid { formatted } paidInFull } accessGrant { status scheduledFor grantedAt earlyAccessRequestedAt } } }";
 
@@ -121,6 +121,7 @@
       section.appendChild(el("p", "A place has been offered to you from the waitlist. It is held for you until " + formatInstant(registration.offerExpiresAt, event.timeZone) +
         ": unless it is approved or paid by then, it passes to the next person waiting."));
     }
+    if (registration.status === "CONFIRMED" && registration.checkInCode) section.appendChild(renderCheckIn(registration, token));
     var sessions = el("ul");
     event.sessions.forEach(function (session) {
       sessions.appendChild(el("li", session.title + ": " + formatSession(session)));
@@ -167,6 +168,21 @@
       section.appendChild(cancel);
     }
     return section;
+  }
+
+  /** The check-in code, and its QR code fetched with the page's own token (an <img> could not send it). */
+  function renderCheckIn(registration, token) {
+    var box = el("div", null, { "data-testid": "check-in" });
+    box.appendChild(el("h3", "Your check-in code"));
+    box.appendChild(el("p", "Show this at the door each day: staff scan it to record your attendance. Code: " + registration.checkInCode));
+    fetch("/registrations/" + encodeURIComponent(registration.id) + "/check-in-qr.svg", { headers: { authorization: "Bearer " + token } })
+      .then(function (response) { return response.ok ? response.blob() : null; })
+      .then(function (blob) {
+        if (!blob) return;
+        box.appendChild(el("img", null, { src: URL.createObjectURL(blob), width: "200", height: "200", alt: "QR code of your check-in code " + registration.checkInCode }));
+      })
+      .catch(function () { /* the code itself is shown above */ });
+    return box;
   }
 
   function renderAccess(registration, event) {

@@ -99,6 +99,12 @@ describe("the access table", () => {
     return { id, reference, email, lastName: input.attendee.lastName as string, manageToken: data.register.manageToken };
   }
 
+  let e1Session: string | undefined;
+  const e1SessionId = async (): Promise<string> => {
+    e1Session ??= (await server.admin(`query ($id: ID) { event(id: $id) { sessions { id } } }`, { id: e1.id })).data.event.sessions[0].id as string;
+    return e1Session!;
+  };
+
   /** A registration on E1 nobody in the table owns, for mutations that would change it. */
   const freshTarget = () => registerAs(e1, `target.${Math.random().toString(36).slice(2)}@clinic.example`);
 
@@ -509,6 +515,104 @@ describe("the access table", () => {
         admin: "requested",
       }),
     },
+    // ---- attendance and certificates (contract/attendance.graphql) -------------------
+    {
+      field: "verifyCertificate",
+      name: "verifyCertificate (public) of an unknown number",
+      query: `{ verifyCertificate(number: "CE-2023-NOTREAL1") { status attendeeName } }`,
+      summarise: (d) => d.verifyCertificate?.status ?? "null",
+      expected: everyone("null"),
+    },
+    {
+      field: "sessionAttendance",
+      name: "sessionAttendance of an E1 session (staff: admin, E1's host/delivery partner)",
+      query: `query ($sessionId: ID!) { sessionAttendance(sessionId: $sessionId) { totalCount ${ATTENDEE_LIST} } }`,
+      variables: async () => ({ sessionId: await e1SessionId() }),
+      summarise: (d) => `count ${d.sessionAttendance.totalCount}`,
+      expected: { ...adminOnly, partnerWithRole: "count 0", admin: "count 0" },
+    },
+    {
+      field: "recordAttendance",
+      name: "recordAttendance for an E1 session with an unknown code (staff only; per-record userErrors)",
+      query: `mutation ($sessionId: ID!) { recordAttendance(records: [{ checkInCode: "ZZZZZZZZZZZZ", sessionId: $sessionId, action: CHECK_IN, nonce: "access-table" }]) { accepted userErrors { code } } }`,
+      variables: async () => ({ sessionId: await e1SessionId() }),
+      summarise: (d) => d.recordAttendance[0].userErrors[0]?.code ?? "accepted",
+      expected: { ...adminOnly, partnerWithRole: "NOT_FOUND", admin: "NOT_FOUND" },
+    },
+    {
+      field: "submitEvaluation",
+      name: "submitEvaluation for B's registration",
+      query: `mutation ($id: ID!) { submitEvaluation(input: { registrationId: $id, objectiveRatings: [] }) { registration { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.B.id }),
+      summarise: (d) => userErrorOr(d.submitEvaluation, () => "submitted"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "submitEvaluation",
+      name: "submitEvaluation for A's own registration (not confirmed yet)",
+      query: `mutation ($id: ID!) { submitEvaluation(input: { registrationId: $id, objectiveRatings: [] }) { registration { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.A.id }),
+      summarise: (d) => userErrorOr(d.submitEvaluation, () => "submitted"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        registrantA: "INVALID_STATE",
+        sessionA: "INVALID_STATE",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "claimCertificate",
+      name: "claimCertificate for B's registration",
+      query: `mutation ($id: ID!) { claimCertificate(input: { registrationId: $id, attestation: true }) { certificate { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.B.id }),
+      summarise: (d) => userErrorOr(d.claimCertificate, () => "issued"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "claimCertificate",
+      name: "claimCertificate for A's own registration (the event awards no credit)",
+      query: `mutation ($id: ID!) { claimCertificate(input: { registrationId: $id, attestation: true }) { certificate { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.A.id }),
+      summarise: (d) => userErrorOr(d.claimCertificate, () => "issued"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        registrantA: "INVALID_STATE",
+        sessionA: "INVALID_STATE",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "registration",
+      name: "Registration attendance fields of A (checkInCode only for the registrant and admins)",
+      query: `query ($id: ID) { registration(id: $id) { checkInCode attendance { status } creditsEarned evaluation { submittedAt } certificate { id } } }`,
+      variables: () => ({ id: regs.A.id }),
+      summarise: (d) => (d.registration ? `credits ${d.registration.creditsEarned}` : "null"),
+      expected: everyone("null", { anonymous: "UNAUTHENTICATED", partnerWithRole: "credits 0", registrantA: "credits 0", sessionA: "credits 0", admin: "credits 0" }),
+    },
+    ...adminMutation("overrideAttendance", `mutation { overrideAttendance(input: { registrationId: "${UNKNOWN_REGISTRATION}", sessionId: "ses_01ARZ3NDEKTSV4RRFFQ69G5FAV", minutesPresent: 10, reason: "x" }) { userErrors { code } } }`),
+    ...adminMutation("revokeCertificate", `mutation { revokeCertificate(id: "cer_01ARZ3NDEKTSV4RRFFQ69G5FAV", reason: "x") { userErrors { code } } }`),
     // ---- admin mutations: arguments an admin gets a userError for, so nothing changes ----
     ...adminMutation("createEvent", `mutation ($input: EventInput!) { createEvent(input: $input) { userErrors { code } } }`, () => ({ input: courseInput({ venueId: "ven_01ARZ3NDEKTSV4RRFFQ69G5FAV" }) })),
     ...adminMutation("updateEvent", `mutation ($input: EventInput!) { updateEvent(id: "${UNKNOWN_EVENT}", input: $input) { userErrors { code } } }`, () => ({ input: courseInput() })),

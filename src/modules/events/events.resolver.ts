@@ -13,7 +13,8 @@ import { accessOpensAt, isRegistrationOpen, seatsRemaining, type EventRow } from
 import { EventFilter, EventInput, EventPartnerInput } from "./events.inputs.js";
 import { EventPayload } from "./events.payloads.js";
 import { cancelEvent, createEvent, findEventBySlug, listEvents, publishEvent, setEventPartners, updateEvent } from "./events.service.js";
-import { Contact, EligibilityCriterion, Event, EventConnection, EventPartner, LearningObjective, Money, PrerequisiteCourse, Session } from "./events.type.js";
+import { creditDesignationOf } from "../attendance/attendance-rules.js";
+import { Contact, CreditDesignation, EligibilityCriterion, Event, EventConnection, EventPartner, LearningObjective, Money, PrerequisiteCourse, Session } from "./events.type.js";
 import type { PartnerRole } from "../../common/enums.js";
 
 @Resolver(() => Event)
@@ -109,6 +110,11 @@ export class EventResolver {
   @Directive(liveHint)
   registrationOpen(@Root() event: EventRow, @Ctx() ctx: Context): boolean {
     return isRegistrationOpen(event, ctx.deps.clock.now());
+  }
+
+  @FieldResolver(() => CreditDesignation, { nullable: true })
+  credit(@Root() event: EventRow): CreditDesignation | null {
+    return creditDesignationOf(event);
   }
 
   @FieldResolver(() => Contact, { nullable: true })

@@ -9,6 +9,7 @@ import type { Db } from "../../db/client.js";
 import { preparedPerDatabase } from "../../db/prepared.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import {
+  attendanceRecords,
   eligibilityAnswers,
   eligibilityCriteria,
   eventPartners,
@@ -219,6 +220,9 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
     contactEmail: input.contactEmail ?? null,
     contactPhone: check.phone(at("contactPhone"), input.contactPhone),
     offerWindowHours: check.integer(at("offerWindowHours"), input.offerWindowHours, { min: 1, max: 24 * 60 }) ?? existing?.offerWindowHours ?? 72,
+    ...checkCredit(check, input, existing),
+    attendanceGraceMinutes: check.integer(at("attendanceGraceMinutes"), input.attendanceGraceMinutes, { min: 0, max: 600 }) ?? existing?.attendanceGraceMinutes ?? 10,
+    evaluationRequired: input.evaluationRequired ?? existing?.evaluationRequired ?? true,
     startsAt: checkedSessions[0]?.startsAt ?? new Date(0),
     endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
   };
@@ -230,6 +234,25 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
   }
   check.throwIfAny();
   return { values, sessions: checkedSessions, objectives, criteria, prerequisite };
+}
+
+/** The credit designation's columns: left out keeps the existing one, null removes it. */
+function checkCredit(check: InputChecker, input: EventInput, existing: EventRow | null) {
+  if (input.credit === undefined && existing) {
+    return { creditName: existing.creditName, creditMax: existing.creditMax, creditIncrement: existing.creditIncrement, creditStatement: existing.creditStatement };
+  }
+  const credit = input.credit;
+  if (!credit) return { creditName: null, creditMax: null, creditIncrement: null, creditStatement: null };
+  const at = (field: string) => ["input", "credit", field];
+  const creditMax = check.number(at("maxCredits"), credit.maxCredits, { min: 0.01, max: 1_000 });
+  const creditIncrement = check.number(at("increment"), credit.increment ?? 0.25, { min: 0.01, max: 1_000 });
+  if (creditMax !== null && creditIncrement !== null && creditIncrement > creditMax) check.add("INVALID", "increment cannot be larger than maxCredits.", at("increment"));
+  return {
+    creditName: check.requiredText(at("name"), credit.name, limits.name),
+    creditMax,
+    creditIncrement,
+    creditStatement: check.multilineText(at("statement"), credit.statement, limits.longText),
+  };
 }
 
 /** Seats held by the event's registrations, from the kept counts: no registration is read. */
@@ -298,7 +321,12 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
       else tx.insert(sessions).values({ id: newId("session"), eventId: id, position: index + 1, ...session }).run();
     });
     const removedSessions = oldSessions.slice(checked.sessions.length).map((session) => session.id);
-    if (removedSessions.length) tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
+    if (removedSessions.length) {
+      // Attendance records are kept for six years and point at their session.
+      const attended = tx.select({ n: count() }).from(attendanceRecords).where(inArray(attendanceRecords.sessionId, removedSessions)).get()!.n;
+      if (attended > 0) throw new DomainError("INVALID_STATE", "Attendance was recorded for the sessions you removed; they must stay.", ["input", "sessions"]);
+      tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
+    }
 
     const oldCriteria = tx.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, id)).orderBy(asc(eligibilityCriteria.position)).all();
     checked.criteria.forEach((criterion, index) => {

@@ -48,6 +48,10 @@ export class NodeResolver {
         return loadVisibleRegistration(ctx, id);
       case "emailDelivery":
         return loadVisibleEmailDelivery(ctx, id);
+      case "certificate": {
+        const certificate = await ctx.loaders.certificateById.load(id);
+        return certificate && (await loadVisibleRegistration(ctx, certificate.registrationId)) ? certificate : null;
+      }
       default:
         return null;
     }

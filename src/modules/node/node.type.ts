@@ -8,6 +8,7 @@ const typeNameByKind: Partial<Record<IdKind, string>> = {
   organisation: "Organisation",
   registration: "Registration",
   emailDelivery: "EmailDelivery",
+  certificate: "Certificate",
 };
 
 @InterfaceType({

@@ -3,7 +3,7 @@ import { and, asc, count, eq, gt, isNotNull, isNull, lte, sum } from "drizzle-or
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Clock } from "../../common/clock.js";
 import { DomainError, type UserErrorShape } from "../../common/errors.js";
-import { newId, newReference, referencePrefixFor } from "../../common/ids.js";
+import { newCheckInCode, newId, newReference, referencePrefixFor } from "../../common/ids.js";
 import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits, normalizeEmail } from "../../common/validate.js";
@@ -271,7 +271,8 @@ export function amountPaidMinor(tx: Writer, registrationId: string): number {
  * course (granted now when its opening has passed, else scheduled for the scheduler).
  */
 function enterConfirmed(tx: Writer, deps: Deps, registration: RegistrationRow, event: EventRow, now: Date, payload: Record<string, unknown> = {}): RegistrationRow {
-  const confirmed = setStatus(tx, registration, now, { status: "CONFIRMED", offerExpiresAt: null });
+  // The check-in code is kept once given: a QR code already mailed stays valid.
+  const confirmed = setStatus(tx, registration, now, { status: "CONFIRMED", offerExpiresAt: null, checkInCode: registration.checkInCode ?? newCheckInCode() });
   mail(tx, deps.clock, confirmed, event, "BOOKING_CONFIRMED", "initial", payload);
   const prerequisite = tx.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get();
   if (!prerequisite || confirmed.accessGrantedAt) return confirmed;
