@@ -11,7 +11,9 @@ export type UserErrorCode =
   | "INVALID_STATE"
   | "NOT_FOUND"
   | "RATE_LIMITED"
-  | "IDEMPOTENCY_CONFLICT";
+  | "IDEMPOTENCY_CONFLICT"
+  | "OVERPAYMENT"
+  | "URL_NOT_ALLOWED";
 
 export interface UserErrorShape {
   field: string[] | null;

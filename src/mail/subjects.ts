@@ -31,5 +31,9 @@ export function subjectFor(kind: `${EmailKind}`, facts: { eventTitle?: string; r
       return "Your sign-in link";
     case "NEWSLETTER_CONFIRM":
       return "Please confirm your newsletter subscription";
+    case "PAYMENT_RECEIVED":
+      return `Payment received: ${about}${ref}`;
+    case "WEBHOOK_ENDPOINT_FAILING":
+      return facts.cancelled ? "Your webhook endpoint was disabled" : "Your webhook endpoint is failing";
   }
 }

@@ -129,6 +129,12 @@ export class EventInput {
 
   @Field(() => Int, { nullable: true, description: "Hours a place offered from the waitlist is held (default 72)." })
   offerWindowHours?: number | null;
+
+  @Field(() => String, { nullable: true, description: "URL template with {reference}; shown in approval and offer emails, the manage page and the widget." })
+  paymentUrlTemplate?: string | null;
+
+  @Field(() => String, { nullable: true })
+  paymentInstructions?: string | null;
 }
 
 @InputType()

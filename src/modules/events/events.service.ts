@@ -22,6 +22,7 @@ import {
 } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { fillPaymentUrl, PAYMENT_REFERENCE_PLACEHOLDER } from "../registrations/payment-link.js";
 import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
 import { subjectFor } from "../../mail/subjects.js";
 import { keptRegistrationCount } from "../registrations/registration-counts.js";
@@ -219,6 +220,8 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
     contactEmail: input.contactEmail ?? null,
     contactPhone: check.phone(at("contactPhone"), input.contactPhone),
     offerWindowHours: check.integer(at("offerWindowHours"), input.offerWindowHours, { min: 1, max: 24 * 60 }) ?? existing?.offerWindowHours ?? 72,
+    paymentUrlTemplate: checkPaymentUrlTemplate(check, at("paymentUrlTemplate"), input.paymentUrlTemplate),
+    paymentInstructions: check.multilineText(at("paymentInstructions"), input.paymentInstructions, limits.longText),
     startsAt: checkedSessions[0]?.startsAt ?? new Date(0),
     endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
   };
@@ -230,6 +233,31 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
   }
   check.throwIfAny();
   return { values, sessions: checkedSessions, objectives, criteria, prerequisite };
+}
+
+/**
+ * A booking partner's payment page: an http(s) URL once the registration's reference
+ * replaces `{reference}` (which it must contain, or every registrant would land on the
+ * same page with nothing to tell their payment apart).
+ */
+function checkPaymentUrlTemplate(check: InputChecker, field: string[], raw: string | null | undefined): string | null {
+  const template = check.text(field, raw, 2_000);
+  if (template === null || template === "") return null;
+  if (!template.includes(PAYMENT_REFERENCE_PLACEHOLDER)) {
+    check.add("INVALID", "paymentUrlTemplate must contain the {reference} placeholder, e.g. https://partner.example/pay?ref={reference}.", field);
+    return null;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(fillPaymentUrl(template, "MBT-7K3P9Q"));
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    check.add("INVALID", "paymentUrlTemplate must be an absolute http(s) URL.", field);
+    return null;
+  }
+  return template;
 }
 
 /** Seats held by the event's registrations, from the kept counts: no registration is read. */

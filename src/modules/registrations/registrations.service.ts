@@ -351,6 +351,12 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
   );
 }
 
+/**
+ * Adds a payment. A reference names the payment at its source (a partner's charge id): the
+ * same (registration, reference) again is the same payment, answered with the registration
+ * as it is, so a partner's retried call never pays twice. Nothing beyond the amount due is
+ * taken (OVERPAYMENT). Each payment mails the registrant a receipt.
+ */
 export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: string): RegistrationRow {
   const check = new InputChecker();
   const method = check.requiredText(["input", "method"], input.method, 50);
@@ -365,6 +371,15 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
     deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, input.registrationId);
+      if (reference !== null) {
+        const same = tx.select().from(payments).where(and(eq(payments.registrationId, registration.id), eq(payments.reference, reference))).get();
+        if (same) {
+          if (same.amountMinor !== input.amountMinor || same.currency !== currency) {
+            throw new DomainError("IDEMPOTENCY_CONFLICT", `A payment with reference "${reference}" of ${formatMoney(same.amountMinor, same.currency)} is already recorded for this registration.`, ["input", "reference"]);
+          }
+          return registration;
+        }
+      }
       if (registration.status === "CANCELLED" || registration.status === "REJECTED") {
         throw new DomainError("INVALID_STATE", `A ${registration.status.toLowerCase()} registration cannot take payments.`, ["input", "registrationId"]);
       }
@@ -372,9 +387,30 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
       if (currency !== registration.currency) {
         throw new DomainError("INVALID", `This registration is paid in ${registration.currency}, not ${currency}.`, ["input", "currency"]);
       }
-      tx.insert(payments).values({ id: newId("payment"), registrationId: registration.id, amountMinor: input.amountMinor, currency, method, reference, receivedAt, createdAt: now }).run();
-      const paid = amountPaidMinor(tx, registration.id);
+      const paidBefore = amountPaidMinor(tx, registration.id);
+      const remaining = registration.amountDueMinor - paidBefore;
+      if (input.amountMinor > remaining) {
+        throw new DomainError(
+          "OVERPAYMENT",
+          remaining <= 0
+            ? "This registration is already paid in full."
+            : `Only ${formatMoney(remaining, currency)} remains due; ${formatMoney(input.amountMinor, currency)} would be more than that.`,
+          ["input", "amountMinor"],
+        );
+      }
+      const paymentId = newId("payment");
+      tx.insert(payments).values({ id: paymentId, registrationId: registration.id, amountMinor: input.amountMinor, currency, method, reference, receivedAt, createdAt: now }).run();
+      const paid = paidBefore + input.amountMinor;
       recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAYMENT_RECORDED", note: `${formatMoney(input.amountMinor, currency)} by ${method}${reference ? ` (${reference})` : ""}; paid ${formatMoney(paid, currency)} of ${formatMoney(registration.amountDueMinor, currency)}` });
+      // The receipt's figures are those of this payment's moment, whatever is paid later.
+      mail(tx, deps.clock, registration, event, "PAYMENT_RECEIVED", paymentId, {
+        amount: formatMoney(input.amountMinor, currency),
+        method,
+        reference,
+        paidSoFar: formatMoney(paid, currency),
+        remaining: formatMoney(registration.amountDueMinor - paid, currency),
+        paidInFull: paid >= registration.amountDueMinor,
+      });
       if (registration.status === "AWAITING_PAYMENT" && paid >= registration.amountDueMinor) {
         recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAID_IN_FULL", fromStatus: "AWAITING_PAYMENT", toStatus: "CONFIRMED" });
         return enterConfirmed(tx, deps, registration, event, now);
