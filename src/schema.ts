@@ -14,6 +14,7 @@ import { EmailDeliveryResolver } from "./modules/emails/emails.resolver.js";
 import { NewsletterResolver } from "./modules/newsletter/newsletter.resolver.js";
 import { RegistrantSessionResolver } from "./modules/registrant-session/registrant-session.resolver.js";
 import { ApiKeyResolver } from "./modules/api-keys/api-keys.resolver.js";
+import { WebhookEndpointResolver } from "./modules/webhooks/webhooks.resolver.js";
 
 export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
 
@@ -34,6 +35,7 @@ export function buildAppSchema(): GraphQLSchema {
       NewsletterResolver,
       RegistrantSessionResolver,
       ApiKeyResolver,
+      WebhookEndpointResolver,
     ],
     validate: false,
     emitSchemaFile: false,

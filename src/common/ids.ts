@@ -16,6 +16,9 @@ export const idPrefixes = {
   emailDelivery: "eml",
   apiKey: "key",
   subscription: "sub",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
+  webhookMessage: "msg",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

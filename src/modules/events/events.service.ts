@@ -28,6 +28,7 @@ import { subjectFor } from "../../mail/subjects.js";
 import { keptRegistrationCount } from "../registrations/registration-counts.js";
 import { recordChange } from "../registrations/registration-timeline.js";
 import { promoteFromWaitlist } from "../registrations/registrations.service.js";
+import { enqueueWebhooks } from "../webhooks/webhook-messages.js";
 import { activeStatuses, seatHoldingStatuses, type EventRow } from "./event-rules.js";
 import type { EventFilter, EventInput, EventPartnerInput } from "./events.inputs.js";
 
@@ -346,6 +347,7 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
     const scheduleVersion = existing.scheduleVersion + (scheduleChanged ? 1 : 0);
     const row = tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
     if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false, sessionsLeavingCalendars(oldSessions, checked.sessions));
+    enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: row });
     // Seats added (a higher or no capacity) go to the waitlist first, in this transaction,
     // before any newcomer can take them.
     promoteFromWaitlist(tx, deps, row, now);
@@ -389,7 +391,9 @@ export function publishEvent({ db, clock }: Deps, id: string): EventRow {
     if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
     if (existing.status !== "DRAFT") throw new DomainError("INVALID_STATE", `Only a draft can be published; this event is ${existing.status}.`, ["id"]);
     const now = clock.now();
-    return tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+    const published = tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+    enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: published });
+    return published;
   });
 }
 
@@ -417,8 +421,10 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
       .from(registrations)
       .where(and(eq(registrations.eventId, id), inArray(registrations.status, [...activeStatuses])))
       .all();
+    enqueueWebhooks(tx, now, "EVENT_CANCELLED", { event: row });
     for (const registration of active) {
-      tx.update(registrations)
+      const cancelled = tx
+        .update(registrations)
         .set({
           status: "CANCELLED",
           cancelledAt: now,
@@ -429,8 +435,10 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
           updatedAt: now,
         })
         .where(eq(registrations.id, registration.id))
-        .run();
+        .returning()
+        .get()!;
       recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVENT_CANCELLED", fromStatus: registration.status, toStatus: "CANCELLED", note: cleanReason });
+      enqueueWebhooks(tx, now, "REGISTRATION_CANCELLED", { registration: cancelled, event: row });
     }
     return row;
   });

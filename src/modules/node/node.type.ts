@@ -8,6 +8,8 @@ const typeNameByKind: Partial<Record<IdKind, string>> = {
   organisation: "Organisation",
   registration: "Registration",
   emailDelivery: "EmailDelivery",
+  webhookEndpoint: "WebhookEndpoint",
+  webhookDelivery: "WebhookDelivery",
 };
 
 @InterfaceType({
