@@ -19,20 +19,21 @@ export interface WebhookReceiver {
   /** http://127.0.0.1:PORT/hooks */
   readonly url: string;
   readonly received: ReceivedWebhook[];
-  /** The status every later request is answered with (default 200). */
-  answer(status: number): void;
+  /** The status (and extra headers) every later request is answered with (default 200). */
+  answer(status: number, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(path = "/hooks"): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let status = 200;
+  let extraHeaders: Record<string, string> = {};
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8"), path: request.url ?? "" });
-      response.writeHead(status, { "content-type": "text/plain" });
+      response.writeHead(status, { "content-type": "text/plain", ...extraHeaders });
       response.end(status >= 200 && status < 300 ? "ok" : `status ${status}`);
     });
   });
@@ -41,8 +42,9 @@ export async function startWebhookReceiver(path = "/hooks"): Promise<WebhookRece
   return {
     url: `http://127.0.0.1:${port}${path}`,
     received,
-    answer(next) {
+    answer(next, headers = {}) {
       status = next;
+      extraHeaders = headers;
     },
     close: () =>
       new Promise<void>((resolve) => {

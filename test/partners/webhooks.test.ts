@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCourse, REGISTER, registrationInput, courseInput, type TestCourse } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { startWebhookReceiver, verifyWebhook, type ReceivedWebhook, type WebhookReceiver } from "../helpers/webhook-receiver.js";
-import { deliveries, drain, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
+import { drain, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
 import { CREATE_ORGANISATION, createKey, rowCounts, setPartners } from "../security/fixtures.js";
 
 const CREATE_ENDPOINT = /* GraphQL */ `
@@ -214,6 +214,23 @@ describe("signed webhooks", () => {
     expect(notices[0]!.parsed.text).toContain(hooks.url);
     expect(notices[0]!.parsed.text).toContain("410 Gone");
     await server.gql(DELETE, { id: endpoint.id }, { token: keys.host });
+  });
+
+  it("does not follow redirects: a 3xx is a failed attempt", async () => {
+    // given a receiver that redirects to another
+    const [hooks, elsewhere] = [await receiver(), await receiver()];
+    hooks.answer(307, { location: elsewhere.url });
+    const endpoint = await createEndpoint(server.adminKey, { url: hooks.url, eventTypes: ["WEBHOOK_PING"] });
+    await server.admin(PING, { id: endpoint.id });
+
+    // when the worker runs
+    await step();
+
+    // then the other receiver got nothing, and the attempt counts as failed
+    expect(hooks.received).toHaveLength(1);
+    expect(elsewhere.received).toEqual([]);
+    expect((await endpointLog(endpoint.id)).deliveries.edges[0].node).toMatchObject({ status: "RETRYING", lastResponseStatus: 307, lastError: expect.stringContaining("redirects are not followed") });
+    await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
   });
 
   it("marks an endpoint FAILING after 24 hours of failures, emails the owner, and recovers on success", async () => {
