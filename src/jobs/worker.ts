@@ -61,9 +61,8 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
         log.error({ err: error, job: name }, "scheduled job failed");
       }
     }
-    // Webhooks first: a failing endpoint's owner email queued by them goes out in this step.
-    const webhooks = await deliverDueWebhooks(deps, log, options.webhooks, signal);
-    const delivery = await deliverDueEmails(deps, transport, log, options.delivery, signal);
+    // Side by side: a slow webhook receiver (up to its 15 s timeout) must not hold up mail.
+    const [delivery, webhooks] = await Promise.all([deliverDueEmails(deps, transport, log, options.delivery, signal), deliverDueWebhooks(deps, log, options.webhooks, signal)]);
     return { jobs, jobErrors, delivery, webhooks };
   }
 

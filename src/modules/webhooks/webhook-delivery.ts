@@ -246,13 +246,25 @@ export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Pa
     let next = 0;
     const lane = async () => {
       while (next < lanes.length) {
-        for (const row of lanes[next++]!) {
+        const rows = lanes[next++]!;
+        for (let index = 0; index < rows.length; index++) {
+          const row = rows[index]!;
+          let outcome: Outcome;
           try {
-            summary[await deliverOne(deps, row, options, owner, log, stopping)]++;
+            outcome = await deliverOne(deps, row, options, owner, log, stopping);
           } catch (error) {
             // Its lease runs out and it is tried again.
-            summary.released++;
+            outcome = "released";
             log.error({ err: error, deliveryId: row.id }, "could not record a webhook delivery");
+          }
+          summary[outcome]++;
+          // A receiver that just failed (down, or slow up to the timeout) is not tried again
+          // for its other messages in this step: they are handed back, still due.
+          if (outcome === "retrying" || outcome === "failed") {
+            const rest = rows.slice(index + 1);
+            for (const other of rest) deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(other.id, owner)).run();
+            summary.released += rest.length;
+            break;
           }
         }
       }
