@@ -107,7 +107,13 @@ export enum ReviewDecision {
   REJECT = "REJECT",
 }
 
-registerEnumType(UserErrorCode, { name: "UserErrorCode" });
+registerEnumType(UserErrorCode, {
+  name: "UserErrorCode",
+  valuesConfig: {
+    OVERPAYMENT: { description: "A payment would take the total paid beyond the amount due." },
+    URL_NOT_ALLOWED: { description: "The webhook URL is refused (not http(s), or a private/loopback address where those are not allowed)." },
+  },
+});
 registerEnumType(EventFormat, { name: "EventFormat" });
 registerEnumType(EventStatus, { name: "EventStatus" });
 registerEnumType(PartnerRole, {
@@ -137,7 +143,13 @@ registerEnumType(AccessGrantStatus, {
     SCHEDULED: { description: "Paid; access opens at scheduledFor." },
   },
 });
-registerEnumType(EmailKind, { name: "EmailKind" });
+registerEnumType(EmailKind, {
+  name: "EmailKind",
+  valuesConfig: {
+    PAYMENT_RECEIVED: { description: "Receipt for each recorded payment." },
+    WEBHOOK_ENDPOINT_FAILING: { description: "To the endpoint owner when its webhook endpoint is failing or was disabled." },
+  },
+});
 registerEnumType(EmailStatus, { name: "EmailStatus" });
 registerEnumType(ViewerRole, { name: "ViewerRole" });
 registerEnumType(ReviewDecision, { name: "ReviewDecision" });
