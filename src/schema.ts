@@ -15,6 +15,7 @@ import { NewsletterResolver } from "./modules/newsletter/newsletter.resolver.js"
 import { RegistrantSessionResolver } from "./modules/registrant-session/registrant-session.resolver.js";
 import { ApiKeyResolver } from "./modules/api-keys/api-keys.resolver.js";
 import { AttendanceResolver, CertificateResolver, RegistrationAttendanceResolver } from "./modules/attendance/attendance.resolver.js";
+import { WebhookEndpointResolver } from "./modules/webhooks/webhooks.resolver.js";
 
 export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
 
@@ -38,6 +39,7 @@ export function buildAppSchema(): GraphQLSchema {
       AttendanceResolver,
       RegistrationAttendanceResolver,
       CertificateResolver,
+      WebhookEndpointResolver,
     ],
     validate: false,
     emitSchemaFile: false,

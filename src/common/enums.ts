@@ -15,6 +15,8 @@ export enum UserErrorCode {
   RATE_LIMITED = "RATE_LIMITED",
   IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT",
   NOT_YET_EARNED = "NOT_YET_EARNED",
+  OVERPAYMENT = "OVERPAYMENT",
+  URL_NOT_ALLOWED = "URL_NOT_ALLOWED",
 }
 
 export enum EventFormat {
@@ -84,6 +86,8 @@ export enum EmailKind {
   REGISTRANT_SIGN_IN = "REGISTRANT_SIGN_IN",
   NEWSLETTER_CONFIRM = "NEWSLETTER_CONFIRM",
   CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED",
+  PAYMENT_RECEIVED = "PAYMENT_RECEIVED",
+  WEBHOOK_ENDPOINT_FAILING = "WEBHOOK_ENDPOINT_FAILING",
 }
 
 export enum AttendanceAction {
@@ -123,7 +127,11 @@ export enum ReviewDecision {
 
 registerEnumType(UserErrorCode, {
   name: "UserErrorCode",
-  valuesConfig: { NOT_YET_EARNED: { description: "The registrant has not (yet) met what the certificate requires; the message says what is missing." } },
+  valuesConfig: {
+    NOT_YET_EARNED: { description: "The registrant has not (yet) met what the certificate requires; the message says what is missing." },
+    OVERPAYMENT: { description: "A payment would take the total paid beyond the amount due." },
+    URL_NOT_ALLOWED: { description: "The webhook URL is refused (not http(s), or a private/loopback address where those are not allowed)." },
+  },
 });
 registerEnumType(EventFormat, { name: "EventFormat" });
 registerEnumType(EventStatus, { name: "EventStatus" });
@@ -156,7 +164,11 @@ registerEnumType(AccessGrantStatus, {
 });
 registerEnumType(EmailKind, {
   name: "EmailKind",
-  valuesConfig: { CERTIFICATE_ISSUED: { description: "The certificate, as a PDF attachment, with its verification link." } },
+  valuesConfig: {
+    CERTIFICATE_ISSUED: { description: "The certificate, as a PDF attachment, with its verification link." },
+    PAYMENT_RECEIVED: { description: "Receipt for each recorded payment." },
+    WEBHOOK_ENDPOINT_FAILING: { description: "To the endpoint owner when its webhook endpoint is failing or was disabled." },
+  },
 });
 registerEnumType(AttendanceAction, { name: "AttendanceAction" });
 registerEnumType(AttendanceStatus, {

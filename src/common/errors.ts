@@ -12,7 +12,9 @@ export type UserErrorCode =
   | "NOT_FOUND"
   | "RATE_LIMITED"
   | "IDEMPOTENCY_CONFLICT"
-  | "NOT_YET_EARNED";
+  | "NOT_YET_EARNED"
+  | "OVERPAYMENT"
+  | "URL_NOT_ALLOWED";
 
 export interface UserErrorShape {
   field: string[] | null;

@@ -17,6 +17,9 @@ export const idPrefixes = {
   apiKey: "key",
   subscription: "sub",
   certificate: "cer",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
+  webhookMessage: "msg",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -87,6 +87,9 @@ export const events = sqliteTable(
     attendanceGraceMinutes: integer("attendance_grace_minutes").notNull().default(10),
     /** Whether a certificate needs the evaluation to be submitted. */
     evaluationRequired: flag("evaluation_required").notNull().default(true),
+    /** Where a booking partner takes payment: a URL template with `{reference}` (http(s) only). */
+    paymentUrlTemplate: text("payment_url_template"),
+    paymentInstructions: text("payment_instructions"),
     /** iCalendar SEQUENCE: raised whenever sessions or the venue change. */
     scheduleVersion: integer("schedule_version").notNull().default(0),
     cancelReason: text("cancel_reason"),
@@ -292,7 +295,11 @@ export const payments = sqliteTable(
     receivedAt: instant("received_at").notNull(),
     createdAt: instant("created_at").notNull(),
   },
-  (table) => [index("payments_registration_idx").on(table.registrationId, table.receivedAt)],
+  (table) => [
+    index("payments_registration_idx").on(table.registrationId, table.receivedAt),
+    // A partner's retried call with the same reference records one payment, whatever the race.
+    uniqueIndex("payments_registration_reference_uq").on(table.registrationId, table.reference).where(sql`reference IS NOT NULL`),
+  ],
 );
 
 /** The audit timeline: one row per state change of a registration. */
@@ -347,6 +354,8 @@ export const emailKinds = [
   "REGISTRANT_SIGN_IN",
   "NEWSLETTER_CONFIRM",
   "CERTIFICATE_ISSUED",
+  "PAYMENT_RECEIVED",
+  "WEBHOOK_ENDPOINT_FAILING",
 ] as const;
 
 /** The outbox: written in the same transaction as the change that mails someone. */
@@ -490,3 +499,79 @@ export const certificates = sqliteTable("certificates", {
   revokedAt: instant("revoked_at"),
   revokeReason: text("revoke_reason"),
 });
+
+export const webhookEventTypes = [
+  "REGISTRATION_CREATED",
+  "REGISTRATION_WAITLISTED",
+  "REGISTRATION_APPROVED",
+  "REGISTRATION_REJECTED",
+  "REGISTRATION_CONFIRMED",
+  "REGISTRATION_CANCELLED",
+  "WAITLIST_OFFER_MADE",
+  "WAITLIST_OFFER_EXPIRED",
+  "PAYMENT_RECORDED",
+  "COURSE_ACCESS_GRANTED",
+  "EVENT_UPDATED",
+  "EVENT_CANCELLED",
+  "WEBHOOK_PING",
+] as const;
+
+/** A partner's (or an admin's: organisation null) receiver of signed webhook messages. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    /** Null: an admin's endpoint, which hears of everything. */
+    organisationId: text("organisation_id").references(() => organisations.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON array of WebhookEventType names. */
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["ENABLED", "FAILING", "DISABLED"] }).notNull(),
+    /**
+     * The whsec_… signing key as it was shown once. It is a key the server signs with (an
+     * HMAC needs the key itself), not a password it only compares, so it cannot be hashed.
+     */
+    secret: text("secret").notNull(),
+    /** The secret before the last rotation: still signed with until previousSecretExpiresAt. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: instant("previous_secret_expires_at"),
+    /** The first failure since the last success; null while deliveries succeed. */
+    failingSince: instant("failing_since"),
+    disabledReason: text("disabled_reason"),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  },
+  (table) => [index("webhook_endpoints_org_idx").on(table.organisationId)],
+);
+
+/**
+ * The webhook outbox and its 30-day delivery log: one row per (endpoint, message), written
+ * in the same transaction as the change it tells of; a redelivery is a new row with the
+ * same messageId (the webhook-id header).
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    eventType: text("event_type", { enum: webhookEventTypes }).notNull(),
+    /** The JSON body exactly as it is signed and sent. */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["PENDING", "RETRYING", "SUCCEEDED", "FAILED"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: instant("next_attempt_at"),
+    claimedUntil: instant("claimed_until"),
+    claimedBy: text("claimed_by"),
+    lastResponseStatus: integer("last_response_status"),
+    lastError: text("last_error"),
+    createdAt: instant("created_at").notNull(),
+    deliveredAt: instant("delivered_at"),
+  },
+  (table) => [
+    index("webhook_deliveries_due_idx").on(table.status, table.nextAttemptAt),
+    index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.createdAt, table.id),
+    index("webhook_deliveries_created_idx").on(table.createdAt),
+  ],
+);

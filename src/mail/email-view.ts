@@ -8,6 +8,7 @@ import type { RemovedSession } from "./removed-sessions.js";
 import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
 import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
 import { accessOpensAt } from "../modules/events/event-rules.js";
+import { paymentUrlFor } from "../modules/registrations/payment-link.js";
 
 /*
  * What a template sees: plain strings and lists, already formatted in the event's zone.
@@ -82,6 +83,12 @@ export interface EmailView {
     opensAt: string | null;
     granted: boolean;
   } | null;
+  /** The booking partner's payment page for this registration, while money is due (payment-link.ts). */
+  payment: { url: string | null; instructions: string | null } | null;
+  /** PAYMENT_RECEIVED: the figures at the moment of the payment. */
+  receipt: { amount: string; method: string; reference: string | null; paidSoFar: string; remaining: string; paidInFull: boolean } | null;
+  /** WEBHOOK_ENDPOINT_FAILING: which endpoint, and what became of it. */
+  webhook: { url: string; status: string; failingSince: string; lastError: string | null } | null;
   /** Where the registrant manages the booking: a manage link, or the sign-in page. */
   manageUrl: string;
   /** True when manageUrl carries this registration's own token. */
@@ -122,6 +129,14 @@ function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: st
     paidInFull: amountPaidMinor >= amountDueMinor,
     partlyPaid: amountPaidMinor > 0 && amountPaidMinor < amountDueMinor,
   };
+}
+
+function paymentView(facts: EmailFacts): EmailView["payment"] {
+  const { registration, event } = facts;
+  if (!registration || !event) return null;
+  const url = paymentUrlFor(event.paymentUrlTemplate, registration, facts.amountPaidMinor);
+  if (!url) return null;
+  return { url, instructions: event.paymentInstructions };
 }
 
 /** "20 minutes", "1 hour": how long a link stays valid from the moment it is sent. */
@@ -204,6 +219,22 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
             opensAt: formatDateTime(registration?.accessGrantedAt ?? registration?.accessScheduledFor ?? accessOpensAt(event, facts.prerequisite), zone),
             granted: !!registration?.accessGrantedAt && !registration.accessRevokedAt,
           }
+        : null,
+    payment: paymentView(facts),
+    receipt:
+      delivery.kind === "PAYMENT_RECEIVED"
+        ? {
+            amount: text(payload.amount) ?? "",
+            method: text(payload.method) ?? "",
+            reference: text(payload.reference),
+            paidSoFar: text(payload.paidSoFar) ?? "",
+            remaining: text(payload.remaining) ?? "",
+            paidInFull: payload.paidInFull === true,
+          }
+        : null,
+    webhook:
+      delivery.kind === "WEBHOOK_ENDPOINT_FAILING"
+        ? { url: text(payload.url) ?? "", status: text(payload.status) ?? "", failingSince: formatDateTime(new Date(String(payload.failingSince)), "UTC"), lastError: text(payload.lastError) }
         : null,
     manageUrl: manageToken ? manageLink(config, manageToken) : signInPage(config),
     manageUrlIsPersonal: !!manageToken,

@@ -34,8 +34,8 @@
   }
 
   var MINE = "query { myRegistrations { id reference status checkInCode waitlistPosition offerExpiresAt event { title startDate endDate timeZone contact { name phone email } " +
-    "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title url accessOpensAt } } " +
-    "payment { amountDue { formatted } amountPaid { formatted } paidInFull } accessGrant { status scheduledFor grantedAt earlyAccessRequestedAt } } }";
+    "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title url accessOpensAt } payment { instructions } } " +
+    "paymentUrl payment { amountDue { formatted } amountPaid { formatted } paidInFull } accessGrant { status scheduledFor grantedAt earlyAccessRequestedAt } } }";
 
   /*
    * Times as the emails show them ("Mon 4 Sep 2023, 8:30 am PDT"), always in the event's
@@ -137,6 +137,13 @@
     }
     // Someone on the waitlist holds no place yet: nothing is due, and "Paid $0.00" reads like a bill.
     if (!waitlisted) section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + "."));
+    // The booking partner's payment page, only while money is due (the API decides: paymentUrl is null otherwise).
+    if (registration.paymentUrl) {
+      var pay = el("p");
+      pay.appendChild(el("a", "Pay online (reference " + registration.reference + ")", { href: registration.paymentUrl }));
+      section.appendChild(pay);
+      if (event.payment && event.payment.instructions) section.appendChild(el("p", event.payment.instructions, { class: "payment-instructions" }));
+    }
     if (event.prerequisite) section.appendChild(renderAccess(registration, event));
     if (event.contact && (event.contact.name || event.contact.phone || event.contact.email)) section.appendChild(renderContact(event.contact));
 

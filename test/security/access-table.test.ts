@@ -59,6 +59,7 @@ const everyone = (value: string, overrides: Partial<Expected> = {}): Expected =>
 const PARTNER_ORIGIN = "https://www.partner-p.example";
 const UNKNOWN_REGISTRATION = "reg_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const UNKNOWN_EVENT = "evt_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const UNKNOWN_ENDPOINT = "whe_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 const ATTENDEE_LIST = `edges { node { attendee { email lastName } } }`;
 
@@ -624,11 +625,43 @@ describe("the access table", () => {
     ...adminMutation("createOrganisation", `mutation { createOrganisation(input: { slug: "Not A Slug", name: "x" }) { userErrors { code } } }`),
     ...adminMutation("updateOrganisation", `mutation { updateOrganisation(id: "org_01ARZ3NDEKTSV4RRFFQ69G5FAV", input: { slug: "x", name: "x" }) { userErrors { code } } }`),
     ...adminMutation("reviewRegistration", `mutation { reviewRegistration(input: { registrationId: "${UNKNOWN_REGISTRATION}", decision: APPROVE }) { userErrors { code } } }`),
-    ...adminMutation("recordPayment", `mutation { recordPayment(input: { registrationId: "${UNKNOWN_REGISTRATION}", amountMinor: 100, currency: "USD", method: "card" }) { userErrors { code } } }`),
+    {
+      field: "recordPayment",
+      name: "recordPayment (admins; secret keys of organisations that host or take bookings)",
+      query: `mutation { recordPayment(input: { registrationId: "${UNKNOWN_REGISTRATION}", amountMinor: 100, currency: "USD", method: "card" }) { userErrors { code } } }`,
+      summarise: (d) => userErrorOr(d.recordPayment, () => "ok"),
+      expected: { ...adminOnly, partnerWithRole: "NOT_FOUND", admin: "NOT_FOUND" },
+    },
     ...adminMutation("grantEarlyAccess", `mutation { grantEarlyAccess(registrationId: "${UNKNOWN_REGISTRATION}") { userErrors { code } } }`),
     ...adminMutation("markPrerequisiteCompleted", `mutation { markPrerequisiteCompleted(registrationId: "${UNKNOWN_REGISTRATION}") { userErrors { code } } }`),
     ...adminMutation("createApiKey", `mutation { createApiKey(input: { kind: ADMIN, name: " " }) { key userErrors { code } } }`),
     ...adminMutation("revokeApiKey", `mutation { revokeApiKey(id: "key_01ARZ3NDEKTSV4RRFFQ69G5FAV") { userErrors { code } } }`),
+    // ---- webhooks: admins and partner secret keys manage endpoints (their own organisation's) ----
+    {
+      field: "webhookEndpoints",
+      name: "webhookEndpoints (admin: all; partner secret key: its own)",
+      query: `{ webhookEndpoints { id } }`,
+      summarise: (d) => `${d.webhookEndpoints.length} endpoints`,
+      expected: { ...webhookManagers("0 endpoints") },
+    },
+    {
+      field: "createWebhookEndpoint",
+      name: "createWebhookEndpoint (a loopback URL: refused for those who may create)",
+      query: `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1/hooks", eventTypes: [WEBHOOK_PING] }) { signingSecret userErrors { code } } }`,
+      summarise: (d) => userErrorOr(d.createWebhookEndpoint, () => "created"),
+      expected: webhookManagers("URL_NOT_ALLOWED"),
+    },
+    ...webhookMutation("updateWebhookEndpoint", `mutation { updateWebhookEndpoint(id: "${UNKNOWN_ENDPOINT}", input: { enabled: false }) { userErrors { code } } }`),
+    ...webhookMutation("deleteWebhookEndpoint", `mutation { deleteWebhookEndpoint(id: "${UNKNOWN_ENDPOINT}") { userErrors { code } } }`),
+    ...webhookMutation("rotateWebhookSecret", `mutation { rotateWebhookSecret(id: "${UNKNOWN_ENDPOINT}") { signingSecret userErrors { code } } }`),
+    ...webhookMutation("sendTestWebhook", `mutation { sendTestWebhook(id: "${UNKNOWN_ENDPOINT}") { userErrors { code } } }`),
+    {
+      field: "redeliverWebhook",
+      name: "redeliverWebhook (null for an unknown delivery)",
+      query: `mutation { redeliverWebhook(deliveryId: "whd_01ARZ3NDEKTSV4RRFFQ69G5FAV") { id } }`,
+      summarise: (d) => (d.redeliverWebhook ? "redelivered" : "null"),
+      expected: webhookManagers("null"),
+    },
     {
       field: "resendEmail",
       name: "resendEmail (admin only; null for an unknown delivery)",
@@ -637,6 +670,15 @@ describe("the access table", () => {
       expected: { ...adminOnly, admin: "null" },
     },
   ];
+
+  /** Admins and every partner secret key may manage webhook endpoints; the others may not. */
+  function webhookManagers(value: string): Expected {
+    return { ...adminOnly, partnerWithRole: value, partnerWithoutRole: value, sponsor: value, admin: value };
+  }
+
+  function webhookMutation(field: string, query: string): Row[] {
+    return [{ field, name: `${field} (an unknown endpoint)`, query, summarise: (d) => userErrorOr(d[field], () => "ok"), expected: webhookManagers("NOT_FOUND") }];
+  }
 
   function adminMutation(field: string, query: string, variables?: () => Record<string, unknown>): Row[] {
     return [{ field, name: `${field} (admin only)`, query, variables, summarise: (d) => (d[field].userErrors.length ? "userErrors" : "ok"), expected: { ...adminOnly, admin: "userErrors" } }];

@@ -153,6 +153,11 @@ export class EventInput {
 
   @Field(() => Boolean, { nullable: true, description: "Whether a certificate needs the evaluation (default true)." })
   evaluationRequired?: boolean | null;
+  @Field(() => String, { nullable: true, description: "URL template with {reference}; shown in approval and offer emails, the manage page and the widget." })
+  paymentUrlTemplate?: string | null;
+
+  @Field(() => String, { nullable: true })
+  paymentInstructions?: string | null;
 }
 
 @InputType()

@@ -19,6 +19,16 @@ export class Money {
   formatted!: string;
 }
 
+@ObjectType({ description: "Where and how a registrant pays, when a partner takes the payment on its own site." })
+@Directive(partOfParentHint)
+export class PaymentInstructions {
+  @Field(() => String, { nullable: true, description: "Template with {reference}, e.g. https://partner.example/pay?ref={reference}." })
+  urlTemplate!: string | null;
+
+  @Field(() => String, { nullable: true })
+  instructions!: string | null;
+}
+
 @ObjectType({ description: "Who to ask about the event." })
 @Directive(partOfParentHint)
 export class Contact {

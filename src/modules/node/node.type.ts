@@ -9,6 +9,8 @@ const typeNameByKind: Partial<Record<IdKind, string>> = {
   registration: "Registration",
   emailDelivery: "EmailDelivery",
   certificate: "Certificate",
+  webhookEndpoint: "WebhookEndpoint",
+  webhookDelivery: "WebhookDelivery",
 };
 
 @InterfaceType({
