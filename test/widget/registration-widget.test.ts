@@ -357,6 +357,39 @@ describe("the registration widget on a partner page", () => {
     await close();
   });
 
+  it("shows the awaiting-payment outcome with the partner's payment link for the new reference and the payment instructions", async () => {
+    // given a priced course with no review whose booking partner takes the payment on its own site
+    const template = "https://pay.partner-p.example/checkout?ref={reference}&course=mbt";
+    const instructions = "Pay by card on our checkout page within 7 days; quote your reference.";
+    const paid = await createCourse(server, { requiresReview: false, paymentUrlTemplate: template, paymentInstructions: instructions });
+    const { page, events, consoleErrors, close } = await openWidget(paid.slug);
+
+    // when
+    expect(await page.getByRole("heading", { name: "Book a place" }).isVisible()).toBe(true);
+    await fillForm(page, { email: nextEmail() });
+    await page.getByRole("button", { name: "Book my place" }).click();
+
+    // then the place is held, and the outcome links to the payment page of this reference
+    await expect.poll(async () => (await events()).filter((event) => event.type === "registration:submitted").length, { timeout: 15_000 }).toBe(1);
+    const submitted = (await events()).find((event) => event.type === "registration:submitted")!;
+    expect(submitted.detail).toEqual({ reference: expect.stringMatching(/^[A-Z]+-[A-Z0-9]{6}$/), status: "AWAITING_PAYMENT" });
+    const reference = submitted.detail.reference as string;
+    const status = page.getByRole("status");
+    expect(await status.textContent()).toContain("Place held: awaiting payment");
+    expect(await status.textContent()).toContain(reference);
+    const link = status.getByRole("link", { name: /Pay for your place/ });
+    expect(await link.count()).toBe(1);
+    expect(await link.getAttribute("href")).toBe(template.replace("{reference}", reference));
+    expect(await link.getAttribute("target")).toBe("_blank");
+    expect(await status.getByText(instructions).isVisible()).toBe(true);
+    // and the link is the one the API gives the registration
+    const stored = await server.admin(`query ($eventId: ID!) { registrations(eventId: $eventId, first: 5) { edges { node { reference status paymentUrl } } } }`, { eventId: paid.id });
+    expect(stored.data.registrations.edges.map((edge: any) => edge.node)).toEqual([{ reference, status: "AWAITING_PAYMENT", paymentUrl: template.replace("{reference}", reference) }]);
+    expect(await page.evaluate("window.cspViolations")).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await close();
+  });
+
   it("shows the fallback link and tells the host when the course cannot be found", async () => {
     // when
     const { page, events, close } = await openWidget("no-such-course");

@@ -9,7 +9,7 @@
  * answers its queries, so this is decided when the widget is built.
  * test/widget/widget-script.test.ts fails when it disagrees with schema/schema.graphql.
  */
-export const SCHEMA_HAS_PAYMENT_FIELDS = false;
+export const SCHEMA_HAS_PAYMENT_FIELDS = true;
 
 const paymentOfEvent = SCHEMA_HAS_PAYMENT_FIELDS ? "payment { urlTemplate instructions }" : "";
 const paymentOfRegistration = SCHEMA_HAS_PAYMENT_FIELDS ? "paymentUrl" : "";
