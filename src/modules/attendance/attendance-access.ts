@@ -1,15 +1,21 @@
 import { ADMIN_KEY_HINT, forbidden, unauthenticated } from "../../common/errors.js";
 import type { Context } from "../../context.js";
-import type { RegistrationRow } from "../registrations/registration-access.js";
+import type { EventPartnerRoles, RegistrationRow } from "../registrations/registration-access.js";
 
 /*
  * Who runs an event's attendance: admins, and the secret keys of the organisations that
  * are the event's HOST or DELIVERY_PARTNER (not a booking partner, never a sponsor).
- * The one place this rule lives; the GraphQL resolvers and the HTTP routes (certificate
- * PDF, CSV export) both ask here.
+ * The one place this rule lives; the GraphQL resolvers, the HTTP routes (certificate
+ * PDF, CSV export) and the webhook audience (webhook-messages.ts: who hears of attendance
+ * and certificates) all ask here.
  */
 
 const staffRoles = new Set(["HOST", "DELIVERY_PARTNER"]);
+
+/** Whether the organisation is the event's HOST or DELIVERY_PARTNER. */
+export function organisationIsEventStaff(organisationId: string, partnersOfEvent: EventPartnerRoles[]): boolean {
+  return partnersOfEvent.some((partner) => partner.organisationId === organisationId && partner.roles.some((role) => staffRoles.has(role)));
+}
 
 type Caller = Pick<Context, "viewer" | "loaders">;
 
@@ -26,8 +32,7 @@ export async function isEventStaff(ctx: Caller, eventId: string): Promise<boolea
   const viewer = ctx.viewer;
   if (viewer.role === "ADMIN") return true;
   if (viewer.role !== "PARTNER" || viewer.keyKind !== "SECRET") return false;
-  const partners = await ctx.loaders.partnersByEventId.load(eventId);
-  return partners.some((partner) => partner.organisationId === viewer.organisationId && partner.roles.some((role) => staffRoles.has(role)));
+  return organisationIsEventStaff(viewer.organisationId, await ctx.loaders.partnersByEventId.load(eventId));
 }
 
 export async function requireEventStaff(ctx: Caller, eventId: string): Promise<void> {

@@ -12,6 +12,8 @@ import type { EventRow } from "../events/event-rules.js";
 import type { RegistrationRow } from "../registrations/registration-access.js";
 import { recordChange } from "../registrations/registration-timeline.js";
 import { amountPaidMinor } from "../registrations/registrations.service.js";
+import { enqueueWebhooks } from "../webhooks/webhook-messages.js";
+import { pdfUrlOf, verifyUrlOf } from "./certificate-links.js";
 import { creditDesignationOf, creditsEarned, liveAttendanceOf, SCAN_WINDOW_MS, scheduledMinutes, type SessionAttendanceFacts } from "./attendance-rules.js";
 import type { AttendanceOverrideInput, AttendanceRecordInput, ClaimCertificateInput, SubmitEvaluationInput } from "./attendance.inputs.js";
 
@@ -51,12 +53,24 @@ export function normalizeCheckInCode(code: string): string {
  * problem gets its own userErrors and stores nothing, the others are stored. A nonce
  * already stored with the same content is reported as a duplicate and changes nothing;
  * the same nonce with other content is a conflict.
+ *
+ * Each record stored (not a duplicate, not refused) queues one attendance.recorded webhook
+ * message in the same transaction: a scan is the fact a receiver keeps, by its nonce, and a
+ * device that re-uploads a batch after a lost answer sends nothing twice.
  */
 export function recordAttendance(deps: Deps, records: AttendanceRecordInput[], recorder: Recorder): AttendanceRecordResult[] {
-  return writeTransaction(deps.db, (tx) => records.map((record, index) => recordOne(tx, deps, record, index, recorder)));
+  return writeTransaction(deps.db, (tx) => {
+    const eventsById = new Map<string, EventRow>();
+    const eventOf = (id: string): EventRow => {
+      let event = eventsById.get(id);
+      if (!event) eventsById.set(id, (event = tx.select().from(events).where(eq(events.id, id)).get()!));
+      return event;
+    };
+    return records.map((record, index) => recordOne(tx, deps, record, index, recorder, eventOf));
+  });
 }
 
-function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index: number, recorder: Recorder): AttendanceRecordResult {
+function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index: number, recorder: Recorder, eventOf: (id: string) => EventRow): AttendanceRecordResult {
   const at = (field: string) => ["records", String(index), field];
   const refuse = (code: UserErrorShape["code"], message: string, field: string): AttendanceRecordResult => ({
     nonce: record.nonce,
@@ -98,7 +112,8 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
   if (occurredAt.getTime() < session.startsAt.getTime() - SCAN_WINDOW_MS || occurredAt.getTime() > session.endsAt.getTime() + SCAN_WINDOW_MS) {
     return refuse("INVALID", `occurredAt is far outside the session (${session.startsAt.toISOString()} – ${session.endsAt.toISOString()}).`, "occurredAt");
   }
-  tx.insert(attendanceRecords)
+  const stored = tx
+    .insert(attendanceRecords)
     .values({
       nonce,
       registrationId: registration.id,
@@ -110,7 +125,9 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
       apiKeyId: recorder.apiKeyId,
       method: hasCode ? "CODE" : "REGISTRATION_ID",
     })
-    .run();
+    .returning()
+    .get();
+  enqueueWebhooks(tx, now, "ATTENDANCE_RECORDED", { registration, event: eventOf(registration.eventId), attendance: { record: stored, session } });
   return { nonce: record.nonce, accepted: true, duplicate: false, registration, userErrors: [] };
 }
 
@@ -282,8 +299,13 @@ export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor
       registrationId: registration.id,
       payload: { certificateId: certificate.id },
     });
+    enqueueWebhooks(tx, now, "CERTIFICATE_ISSUED", { registration, event, certificate: certificateLinks(deps, certificate) });
     return certificate;
   });
+}
+
+function certificateLinks(deps: Deps, row: CertificateRow) {
+  return { row, verifyUrl: verifyUrlOf(deps.config, row.number), pdfUrl: pdfUrlOf(deps.config, row.id) };
 }
 
 function uniqueNumber(tx: Writer, year: number): string {
@@ -304,7 +326,11 @@ export function revokeCertificate(deps: Deps, id: string, reason: string, actor:
     if (certificate.status === "REVOKED") throw new DomainError("INVALID_STATE", "This certificate is already revoked.", ["id"]);
     const now = deps.clock.now();
     recordChange(tx, { registrationId: certificate.registrationId, at: now, actor, action: "CERTIFICATE_REVOKED", note: `${certificate.number}: ${cleanReason}` });
-    return tx.update(certificates).set({ status: "REVOKED", revokedAt: now, revokeReason: cleanReason }).where(eq(certificates.id, id)).returning().get()!;
+    const revoked = tx.update(certificates).set({ status: "REVOKED", revokedAt: now, revokeReason: cleanReason }).where(eq(certificates.id, id)).returning().get()!;
+    const registration = tx.select().from(registrations).where(eq(registrations.id, certificate.registrationId)).get()!;
+    const event = tx.select().from(events).where(eq(events.id, registration.eventId)).get()!;
+    enqueueWebhooks(tx, now, "CERTIFICATE_REVOKED", { registration, event, certificate: certificateLinks(deps, revoked) });
+    return revoked;
   });
 }
 

@@ -18,6 +18,9 @@ export enum WebhookEventType {
   COURSE_ACCESS_GRANTED = "COURSE_ACCESS_GRANTED",
   EVENT_UPDATED = "EVENT_UPDATED",
   EVENT_CANCELLED = "EVENT_CANCELLED",
+  ATTENDANCE_RECORDED = "ATTENDANCE_RECORDED",
+  CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED",
+  CERTIFICATE_REVOKED = "CERTIFICATE_REVOKED",
   WEBHOOK_PING = "WEBHOOK_PING",
 }
 
@@ -37,6 +40,11 @@ export enum WebhookDeliveryStatus {
 registerEnumType(WebhookEventType, {
   name: "WebhookEventType",
   description: "What a webhook endpoint subscribes to. On the wire the type is dotted: REGISTRATION_CREATED → registration.created.",
+  valuesConfig: {
+    ATTENDANCE_RECORDED: { description: "A check-in or check-out was stored: one message per new record (a re-uploaded duplicate sends none). Admins and the event's HOST and DELIVERY_PARTNER only." },
+    CERTIFICATE_ISSUED: { description: "A certificate was issued (claimCertificate, the first time only). Admins and the event's HOST and DELIVERY_PARTNER only." },
+    CERTIFICATE_REVOKED: { description: "An admin revoked a certificate. Admins and the event's HOST and DELIVERY_PARTNER only." },
+  },
 });
 registerEnumType(WebhookEndpointStatus, {
   name: "WebhookEndpointStatus",
