@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     setupFiles: ["test/helpers/setup.ts"],
+    // Builds the registration widget the servers serve (dist/widget/v1/registration.js).
+    globalSetup: ["test/helpers/build-widget.global.ts"],
   },
 });

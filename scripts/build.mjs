@@ -8,12 +8,16 @@
  * tsc runs in build mode, so an unchanged tree is skipped in well under a second, and
  * without type checking (tsconfig.build.json: noCheck), which halves a cold build; the
  * emitted JavaScript is the same. `npm run typecheck` and `npm test` check the types.
+ *
+ * Then esbuild bundles the embeddable registration widget (widget/src) into
+ * dist/widget/v1/registration.js (scripts/build-widget.mjs).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildWidget } from "./build-widget.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "src");
@@ -42,3 +46,5 @@ if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
 // Every file under src/ that tsc does not compile is an asset some module reads.
 cpSync(src, dist, { recursive: true, filter: (from) => !from.endsWith(".ts") });
+
+await buildWidget();

@@ -39,6 +39,8 @@ export interface Config {
   readonly overload: OverloadConfig | null;
   /** Length of the queue of connections not yet accepted (listen's backlog); the kernel caps it at net.core.somaxconn. */
   readonly listenBacklog: number;
+  /** WEBHOOKS_ALLOW_PRIVATE: webhook URLs may point at loopback, private and link-local addresses (development, tests). */
+  readonly webhooksAllowPrivate: boolean;
 }
 
 export interface ResponseCacheConfig {
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     listenBacklog: parsePositiveInt("LISTEN_BACKLOG", env.LISTEN_BACKLOG || "4096"),
+    webhooksAllowPrivate: parseBoolean("WEBHOOKS_ALLOW_PRIVATE", env.WEBHOOKS_ALLOW_PRIVATE, false),
   };
   return Object.freeze(config);
 }

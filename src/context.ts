@@ -3,6 +3,7 @@ import type { RateLimiter } from "./auth/rate-limit.js";
 import type { Viewer } from "./auth/viewer.js";
 import type { Db } from "./db/client.js";
 import type { Deps } from "./deps.js";
+import { createAttendanceLoaders } from "./modules/attendance/attendance.loaders.js";
 import { createEventLoaders } from "./modules/events/events.loaders.js";
 import { createOrganisationLoaders } from "./modules/organisations/organisations.loaders.js";
 import { createRegistrationLoaders } from "./modules/registrations/registrations.loaders.js";
@@ -14,6 +15,7 @@ export function createLoaders(db: Db) {
     ...createVenueLoaders(db),
     ...createOrganisationLoaders(db),
     ...createRegistrationLoaders(db),
+    ...createAttendanceLoaders(db),
   };
 }
 

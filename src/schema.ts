@@ -14,6 +14,8 @@ import { EmailDeliveryResolver } from "./modules/emails/emails.resolver.js";
 import { NewsletterResolver } from "./modules/newsletter/newsletter.resolver.js";
 import { RegistrantSessionResolver } from "./modules/registrant-session/registrant-session.resolver.js";
 import { ApiKeyResolver } from "./modules/api-keys/api-keys.resolver.js";
+import { AttendanceResolver, CertificateResolver, RegistrationAttendanceResolver } from "./modules/attendance/attendance.resolver.js";
+import { WebhookEndpointResolver } from "./modules/webhooks/webhooks.resolver.js";
 
 export const schemaFile = fileURLToPath(new URL("../schema/schema.graphql", import.meta.url));
 
@@ -34,6 +36,10 @@ export function buildAppSchema(): GraphQLSchema {
       NewsletterResolver,
       RegistrantSessionResolver,
       ApiKeyResolver,
+      AttendanceResolver,
+      RegistrationAttendanceResolver,
+      CertificateResolver,
+      WebhookEndpointResolver,
     ],
     validate: false,
     emitSchemaFile: false,

@@ -14,8 +14,10 @@ import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets, registerIdeWithLocalKey } from "./ide/playground.js";
 import { cachedPublishableOrigins } from "./modules/api-keys/api-keys.service.js";
+import { registerAttendanceRoutes } from "./modules/attendance/attendance-routes.js";
 import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
+import { registerWidgetScript } from "./pages/widget-script.js";
 import { buildAppSchema } from "./schema.js";
 import { registerLoadShedding } from "./server/overload.js";
 
@@ -182,6 +184,8 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   registerIdeWithLocalKey(app, deps, config.production ? null : (options.localAdminKey ?? null));
   registerRegistrantPages(app);
   registerLandingPage(app);
+  registerWidgetScript(app);
+  registerAttendanceRoutes(app, deps);
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {

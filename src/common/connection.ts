@@ -32,6 +32,7 @@ const cursorLists = {
   events: "number",
   registrations: "number",
   emailDeliveries: "number",
+  webhookDeliveries: "number",
   newsletterSubscribers: "number",
   venues: "string",
   organisations: "string",

@@ -14,6 +14,9 @@ export enum UserErrorCode {
   NOT_FOUND = "NOT_FOUND",
   RATE_LIMITED = "RATE_LIMITED",
   IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT",
+  NOT_YET_EARNED = "NOT_YET_EARNED",
+  OVERPAYMENT = "OVERPAYMENT",
+  URL_NOT_ALLOWED = "URL_NOT_ALLOWED",
 }
 
 export enum EventFormat {
@@ -82,6 +85,25 @@ export enum EmailKind {
   EVENT_CHANGED = "EVENT_CHANGED",
   REGISTRANT_SIGN_IN = "REGISTRANT_SIGN_IN",
   NEWSLETTER_CONFIRM = "NEWSLETTER_CONFIRM",
+  CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED",
+  PAYMENT_RECEIVED = "PAYMENT_RECEIVED",
+  WEBHOOK_ENDPOINT_FAILING = "WEBHOOK_ENDPOINT_FAILING",
+}
+
+export enum AttendanceAction {
+  CHECK_IN = "CHECK_IN",
+  CHECK_OUT = "CHECK_OUT",
+}
+
+export enum AttendanceStatus {
+  PRESENT = "PRESENT",
+  PARTIAL = "PARTIAL",
+  ABSENT = "ABSENT",
+}
+
+export enum CertificateStatus {
+  VALID = "VALID",
+  REVOKED = "REVOKED",
 }
 
 export enum EmailStatus {
@@ -103,7 +125,14 @@ export enum ReviewDecision {
   REJECT = "REJECT",
 }
 
-registerEnumType(UserErrorCode, { name: "UserErrorCode" });
+registerEnumType(UserErrorCode, {
+  name: "UserErrorCode",
+  valuesConfig: {
+    NOT_YET_EARNED: { description: "The registrant has not (yet) met what the certificate requires; the message says what is missing." },
+    OVERPAYMENT: { description: "A payment would take the total paid beyond the amount due." },
+    URL_NOT_ALLOWED: { description: "The webhook URL is refused (not http(s), or a private/loopback address where those are not allowed)." },
+  },
+});
 registerEnumType(EventFormat, { name: "EventFormat" });
 registerEnumType(EventStatus, { name: "EventStatus" });
 registerEnumType(PartnerRole, {
@@ -133,7 +162,20 @@ registerEnumType(AccessGrantStatus, {
     SCHEDULED: { description: "Paid; access opens at scheduledFor." },
   },
 });
-registerEnumType(EmailKind, { name: "EmailKind" });
+registerEnumType(EmailKind, {
+  name: "EmailKind",
+  valuesConfig: {
+    CERTIFICATE_ISSUED: { description: "The certificate, as a PDF attachment, with its verification link." },
+    PAYMENT_RECEIVED: { description: "Receipt for each recorded payment." },
+    WEBHOOK_ENDPOINT_FAILING: { description: "To the endpoint owner when its webhook endpoint is failing or was disabled." },
+  },
+});
+registerEnumType(AttendanceAction, { name: "AttendanceAction" });
+registerEnumType(AttendanceStatus, {
+  name: "AttendanceStatus",
+  valuesConfig: { PRESENT: { description: "Present for the whole session (within the event's grace minutes)." } },
+});
+registerEnumType(CertificateStatus, { name: "CertificateStatus" });
 registerEnumType(EmailStatus, { name: "EmailStatus" });
 registerEnumType(ViewerRole, { name: "ViewerRole" });
 registerEnumType(ReviewDecision, { name: "ReviewDecision" });

@@ -11,7 +11,10 @@ export type UserErrorCode =
   | "INVALID_STATE"
   | "NOT_FOUND"
   | "RATE_LIMITED"
-  | "IDEMPOTENCY_CONFLICT";
+  | "IDEMPOTENCY_CONFLICT"
+  | "NOT_YET_EARNED"
+  | "OVERPAYMENT"
+  | "URL_NOT_ALLOWED";
 
 export interface UserErrorShape {
   field: string[] | null;

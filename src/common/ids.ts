@@ -16,6 +16,10 @@ export const idPrefixes = {
   emailDelivery: "eml",
   apiKey: "key",
   subscription: "sub",
+  certificate: "cer",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
+  webhookMessage: "msg",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -62,4 +66,21 @@ export function newReference(prefix: string): string {
 export function referencePrefixFor(slug: string): string {
   const letters = slug.split("-")[0]!.replace(/[^a-z]/gi, "").toUpperCase().slice(0, 4);
   return letters || "REG";
+}
+
+/**
+ * A check-in code such as "7K3P9QXM2HTR": random (about 59 bits, so codes cannot be guessed
+ * from one another), carrying no personal data; scanned from the QR code at the door.
+ */
+export function newCheckInCode(): string {
+  let code = "";
+  for (let i = 0; i < 12; i++) code += referenceAlphabet[randomInt(referenceAlphabet.length)];
+  return code;
+}
+
+/** A certificate number such as "CE-2023-7K3P9QXM": the year of issue and eight random characters. */
+export function newCertificateNumber(year: number): string {
+  let code = "";
+  for (let i = 0; i < 8; i++) code += referenceAlphabet[randomInt(referenceAlphabet.length)];
+  return `CE-${year}-${code}`;
 }

@@ -78,6 +78,18 @@ export const events = sqliteTable(
     contactPhone: text("contact_phone"),
     /** How long a place offered from the waitlist is held before it passes on. */
     offerWindowHours: integer("offer_window_hours").notNull().default(72),
+    /** The continuing-education credit designation; null name: the event awards no credit. */
+    creditName: text("credit_name"),
+    creditMax: real("credit_max"),
+    creditIncrement: real("credit_increment"),
+    creditStatement: text("credit_statement"),
+    /** Minutes of a live session an attendee may miss and still count as PRESENT. */
+    attendanceGraceMinutes: integer("attendance_grace_minutes").notNull().default(10),
+    /** Whether a certificate needs the evaluation to be submitted. */
+    evaluationRequired: flag("evaluation_required").notNull().default(true),
+    /** Where a booking partner takes payment: a URL template with `{reference}` (http(s) only). */
+    paymentUrlTemplate: text("payment_url_template"),
+    paymentInstructions: text("payment_instructions"),
     /** iCalendar SEQUENCE: raised whenever sessions or the venue change. */
     scheduleVersion: integer("schedule_version").notNull().default(0),
     cancelReason: text("cancel_reason"),
@@ -207,6 +219,8 @@ export const registrations = sqliteTable(
     earlyAccessRequestedAt: instant("early_access_requested_at"),
     earlyAccessReason: text("early_access_reason"),
     cancelReason: text("cancel_reason"),
+    /** Random, no personal data: given when the registration is first CONFIRMED, printed as a QR code, scanned at check-in. */
+    checkInCode: text("check_in_code").unique(),
     createdAt: instant("created_at").notNull(),
     updatedAt: instant("updated_at").notNull(),
     cancelledAt: instant("cancelled_at"),
@@ -281,7 +295,11 @@ export const payments = sqliteTable(
     receivedAt: instant("received_at").notNull(),
     createdAt: instant("created_at").notNull(),
   },
-  (table) => [index("payments_registration_idx").on(table.registrationId, table.receivedAt)],
+  (table) => [
+    index("payments_registration_idx").on(table.registrationId, table.receivedAt),
+    // A partner's retried call with the same reference records one payment, whatever the race.
+    uniqueIndex("payments_registration_reference_uq").on(table.registrationId, table.reference).where(sql`reference IS NOT NULL`),
+  ],
 );
 
 /** The audit timeline: one row per state change of a registration. */
@@ -335,6 +353,9 @@ export const emailKinds = [
   "EVENT_CHANGED",
   "REGISTRANT_SIGN_IN",
   "NEWSLETTER_CONFIRM",
+  "CERTIFICATE_ISSUED",
+  "PAYMENT_RECEIVED",
+  "WEBHOOK_ENDPOINT_FAILING",
 ] as const;
 
 /** The outbox: written in the same transaction as the change that mails someone. */
@@ -404,3 +425,156 @@ export const newsletterSubscriptions = sqliteTable("newsletter_subscriptions", {
   unsubscribedAt: instant("unsubscribed_at"),
   createdAt: instant("created_at").notNull(),
 });
+
+/*
+ * Attendance and certificates. An accredited provider keeps attendance records for six
+ * years, so nothing here is ever purged and no row is deleted with its registration or
+ * session (no cascades: a session with attendance cannot be removed from its event).
+ */
+
+/** Every check-in and check-out as it was uploaded: who recorded it, from which scan (nonce), when it happened and when it arrived. */
+export const attendanceRecords = sqliteTable(
+  "attendance_records",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Unique per scan on a device: the same upload twice is stored once. */
+    nonce: text("nonce").notNull().unique(),
+    registrationId: text("registration_id").notNull().references(() => registrations.id),
+    sessionId: text("session_id").notNull().references(() => sessions.id),
+    action: text("action", { enum: ["CHECK_IN", "CHECK_OUT"] }).notNull(),
+    /** When the scan happened (a device that worked offline uploads later). */
+    occurredAt: instant("occurred_at").notNull(),
+    recordedAt: instant("recorded_at").notNull(),
+    /** e.g. "admin:key_…" or "partner:org_…". */
+    actor: text("actor").notNull(),
+    apiKeyId: text("api_key_id"),
+    /** How the attendee was identified: the scanned code or a manual check-in by registration id. */
+    method: text("method", { enum: ["CODE", "REGISTRATION_ID"] }).notNull(),
+  },
+  (table) => [index("attendance_records_registration_idx").on(table.registrationId, table.sessionId, table.occurredAt)],
+);
+
+/** An admin's correction of the minutes present in one session; the latest per (registration, session) applies, earlier ones stay for the audit. */
+export const attendanceOverrides = sqliteTable(
+  "attendance_overrides",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    registrationId: text("registration_id").notNull().references(() => registrations.id),
+    sessionId: text("session_id").notNull().references(() => sessions.id),
+    minutesPresent: integer("minutes_present").notNull(),
+    reason: text("reason").notNull(),
+    actor: text("actor").notNull(),
+    at: instant("at").notNull(),
+  },
+  (table) => [index("attendance_overrides_registration_idx").on(table.registrationId, table.sessionId, table.id)],
+);
+
+/** The registrant's evaluation of the course: a rating per learning objective, once. */
+export const evaluations = sqliteTable("evaluations", {
+  registrationId: text("registration_id").primaryKey().references(() => registrations.id),
+  /** JSON array of { position, rating } in objective order. */
+  ratings: text("ratings", { mode: "json" }).$type<{ position: number; rating: number }[]>().notNull(),
+  comments: text("comments"),
+  actor: text("actor").notNull(),
+  submittedAt: instant("submitted_at").notNull(),
+});
+
+/**
+ * An issued certificate, with what it certifies as printed (name, course, dates, credit):
+ * the verification page confirms the document the attendee holds, even after later edits.
+ */
+export const certificates = sqliteTable("certificates", {
+  id: text("id").primaryKey(),
+  number: text("number").notNull().unique(),
+  registrationId: text("registration_id").notNull().unique().references(() => registrations.id),
+  attendeeName: text("attendee_name").notNull(),
+  eventTitle: text("event_title").notNull(),
+  /** The event's first and last day in its zone, ISO dates. */
+  startDate: text("start_date").notNull(),
+  endDate: text("end_date").notNull(),
+  creditName: text("credit_name"),
+  creditsAwarded: real("credits_awarded").notNull(),
+  status: text("status", { enum: ["VALID", "REVOKED"] }).notNull(),
+  issuedAt: instant("issued_at").notNull(),
+  revokedAt: instant("revoked_at"),
+  revokeReason: text("revoke_reason"),
+});
+
+export const webhookEventTypes = [
+  "REGISTRATION_CREATED",
+  "REGISTRATION_WAITLISTED",
+  "REGISTRATION_APPROVED",
+  "REGISTRATION_REJECTED",
+  "REGISTRATION_CONFIRMED",
+  "REGISTRATION_CANCELLED",
+  "WAITLIST_OFFER_MADE",
+  "WAITLIST_OFFER_EXPIRED",
+  "PAYMENT_RECORDED",
+  "COURSE_ACCESS_GRANTED",
+  "EVENT_UPDATED",
+  "EVENT_CANCELLED",
+  "ATTENDANCE_RECORDED",
+  "CERTIFICATE_ISSUED",
+  "CERTIFICATE_REVOKED",
+  "WEBHOOK_PING",
+] as const;
+
+/** A partner's (or an admin's: organisation null) receiver of signed webhook messages. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    /** Null: an admin's endpoint, which hears of everything. */
+    organisationId: text("organisation_id").references(() => organisations.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON array of WebhookEventType names. */
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["ENABLED", "FAILING", "DISABLED"] }).notNull(),
+    /**
+     * The whsec_… signing key as it was shown once. It is a key the server signs with (an
+     * HMAC needs the key itself), not a password it only compares, so it cannot be hashed.
+     */
+    secret: text("secret").notNull(),
+    /** The secret before the last rotation: still signed with until previousSecretExpiresAt. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: instant("previous_secret_expires_at"),
+    /** The first failure since the last success; null while deliveries succeed. */
+    failingSince: instant("failing_since"),
+    disabledReason: text("disabled_reason"),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  },
+  (table) => [index("webhook_endpoints_org_idx").on(table.organisationId)],
+);
+
+/**
+ * The webhook outbox and its 30-day delivery log: one row per (endpoint, message), written
+ * in the same transaction as the change it tells of; a redelivery is a new row with the
+ * same messageId (the webhook-id header).
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    eventType: text("event_type", { enum: webhookEventTypes }).notNull(),
+    /** The JSON body exactly as it is signed and sent. */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["PENDING", "RETRYING", "SUCCEEDED", "FAILED"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: instant("next_attempt_at"),
+    claimedUntil: instant("claimed_until"),
+    claimedBy: text("claimed_by"),
+    lastResponseStatus: integer("last_response_status"),
+    lastError: text("last_error"),
+    createdAt: instant("created_at").notNull(),
+    deliveredAt: instant("delivered_at"),
+  },
+  (table) => [
+    index("webhook_deliveries_due_idx").on(table.status, table.nextAttemptAt),
+    index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.createdAt, table.id),
+    index("webhook_deliveries_created_idx").on(table.createdAt),
+  ],
+);

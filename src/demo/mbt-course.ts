@@ -104,3 +104,17 @@ export const mbt2023Sessions = ["2023-10-04", "2023-10-05", "2023-10-06"].map((d
   localStart: `${day}T08:30`,
   localEnd: `${day}T16:30`,
 }));
+
+/**
+ * The course's continuing-education credit: the three live days (8 hours each, breaks
+ * included, as the course page counts its 18 live hours), awarded for the time attended.
+ * The statement names the joint sponsors exactly as the course page does.
+ */
+export const mbtCredit = {
+  name: "CE hours",
+  maxCredits: 18,
+  increment: 0.25,
+  statement:
+    "This course is jointly sponsored by Lifespan Learning Institute and The Mentalizing Initiative, which are responsible for the content. " +
+    "Up to 18 CE hours are awarded for the live, instructor-led sessions (three days of 8 hours, breaks included), in proportion to the time attended, in steps of 0.25 hours.",
+};

@@ -12,6 +12,7 @@ import {
   mbtAudience,
   mbtBookingUrl,
   mbtContact,
+  mbtCredit,
   mbtDescription,
   mbtEligibilityCriteria,
   mbtLearningObjectives,
@@ -62,6 +63,9 @@ export function seedDemo(deps: Deps): { seeded: boolean } {
     learningObjectives: mbtLearningObjectives,
     eligibilityCriteria: mbtEligibilityCriteria,
     prerequisite: mbtPrerequisite,
+    credit: mbtCredit,
+    attendanceGraceMinutes: 10,
+    evaluationRequired: true,
   };
 
   // The run on the course page: 4–6 October 2023, long finished.

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.js";
 import { grantDueAccess, lapseExpiredOffers, purgeExpiredIdempotencyKeys } from "../modules/registrations/registrations.service.js";
 import { purgeExpiredRegistrantTokens } from "../modules/registrant-session/registrant-session.service.js";
+import { purgeOldWebhookDeliveries } from "../modules/webhooks/webhooks.service.js";
 import { enqueuePrerequisiteReminders } from "./reminders.js";
 
 /**
@@ -18,6 +19,8 @@ export const scheduledJobs = {
   idempotencyKeysPurged: purgeExpiredIdempotencyKeys,
   /** Sign-in links, sessions and manage links that no longer open anything. */
   registrantTokensPurged: purgeExpiredRegistrantTokens,
+  /** The webhook delivery log keeps 30 days. */
+  webhookDeliveriesPurged: purgeOldWebhookDeliveries,
 } satisfies Record<string, (deps: Deps) => number>;
 
 export type ScheduledJobName = keyof typeof scheduledJobs;

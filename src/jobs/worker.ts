@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.js";
 import { deliverDueEmails, type DeliveryOptions, type DeliveryRunSummary } from "../mail/deliver.js";
 import type { MailLog, MailTransport } from "../mail/transport.js";
+import { deliverDueWebhooks, type WebhookDeliveryOptions, type WebhookRunSummary } from "../modules/webhooks/webhook-delivery.js";
 import { scheduledJobs, type ScheduledJobName } from "./scheduled-jobs.js";
 
 export interface WorkerStepSummary {
@@ -9,6 +10,8 @@ export interface WorkerStepSummary {
   /** Jobs that threw this step, by name; the others still ran. */
   jobErrors: Partial<Record<ScheduledJobName, string>>;
   delivery: DeliveryRunSummary;
+  /** The webhook outbox's step (modules/webhooks/webhook-delivery.ts). */
+  webhooks: WebhookRunSummary;
 }
 
 export interface Worker {
@@ -27,6 +30,7 @@ export interface WorkerOptions {
   /** Defaults to config.workerIntervalMs. */
   intervalMs?: number;
   delivery?: Partial<DeliveryOptions>;
+  webhooks?: Partial<WebhookDeliveryOptions>;
 }
 
 /**
@@ -57,8 +61,9 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
         log.error({ err: error, job: name }, "scheduled job failed");
       }
     }
-    const delivery = await deliverDueEmails(deps, transport, log, options.delivery, signal);
-    return { jobs, jobErrors, delivery };
+    // Side by side: a slow webhook receiver (up to its 15 s timeout) must not hold up mail.
+    const [delivery, webhooks] = await Promise.all([deliverDueEmails(deps, transport, log, options.delivery, signal), deliverDueWebhooks(deps, log, options.webhooks, signal)]);
+    return { jobs, jobErrors, delivery, webhooks };
   }
 
   function scheduleNext(delayMs: number): void {

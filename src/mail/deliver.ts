@@ -6,6 +6,7 @@ import { emailDeliveries } from "../db/schema.js";
 import type { Deps } from "../deps.js";
 import { loadEmailFacts, type DeliveryRow } from "./email-facts.js";
 import { issueLinkTokens } from "./link-tokens.js";
+import { attendanceExtrasFor } from "./attendance-mail.js";
 import { composeMessage, renderEmail } from "./render.js";
 import { attemptsAllowed, classifySendError, defaultRetryPolicy, retryDelayMs, type RetryPolicy } from "./retry-policy.js";
 import type { MailLog, MailTransport } from "./transport.js";
@@ -193,7 +194,8 @@ async function deliverClaimed(deps: Deps, transport: MailTransport, row: Deliver
   const startedAt = clock.now();
   try {
     const facts = loadEmailFacts(db, row);
-    const rendered = renderEmail(config, row, facts, startedAt, issueLinkTokens(db, row, facts, startedAt));
+    const extras = await attendanceExtrasFor(db, config, row, facts);
+    const rendered = renderEmail(config, row, facts, startedAt, issueLinkTokens(db, row, facts, startedAt), extras);
     await transport.send(composeMessage(config, row, rendered, startedAt));
   } catch (error) {
     const failure = classifySendError(error);

@@ -3,10 +3,12 @@ import { formatDate, formatDateSpan, formatDateTime, formatSessionRange } from "
 import type { Config } from "../config.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
 import type { LinkTokens } from "./link-tokens.js";
+import type { AttendanceMailExtras } from "./attendance-mail.js";
 import type { RemovedSession } from "./removed-sessions.js";
 import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
 import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
 import { accessOpensAt } from "../modules/events/event-rules.js";
+import { paymentUrlFor } from "../modules/registrations/payment-link.js";
 
 /*
  * What a template sees: plain strings and lists, already formatted in the event's zone.
@@ -81,6 +83,12 @@ export interface EmailView {
     opensAt: string | null;
     granted: boolean;
   } | null;
+  /** The booking partner's payment page for this registration, while money is due (payment-link.ts). */
+  payment: { url: string | null; instructions: string | null } | null;
+  /** PAYMENT_RECEIVED: the figures at the moment of the payment. */
+  receipt: { amount: string; method: string; reference: string | null; paidSoFar: string; remaining: string; paidInFull: boolean } | null;
+  /** WEBHOOK_ENDPOINT_FAILING: which endpoint, and what became of it. */
+  webhook: { url: string; status: string; failingSince: string; lastError: string | null } | null;
   /** Where the registrant manages the booking: a manage link, or the sign-in page. */
   manageUrl: string;
   /** True when manageUrl carries this registration's own token. */
@@ -101,6 +109,10 @@ export interface EmailView {
   removedSessions: SessionView[];
   /** Whether removed-sessions.ics is attached to take them out of the recipient's calendar. */
   calendarRemovesSessions: boolean;
+  /** BOOKING_CONFIRMED: the check-in code, and the Content-ID of its QR image. */
+  checkIn: AttendanceMailExtras["checkIn"];
+  /** CERTIFICATE_ISSUED: what the attached certificate says. */
+  certificate: AttendanceMailExtras["certificate"];
 }
 
 function text(value: unknown): string | null {
@@ -119,6 +131,14 @@ function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: st
   };
 }
 
+function paymentView(facts: EmailFacts): EmailView["payment"] {
+  const { registration, event } = facts;
+  if (!registration || !event) return null;
+  const url = paymentUrlFor(event.paymentUrlTemplate, registration, facts.amountPaidMinor);
+  if (!url) return null;
+  return { url, instructions: event.paymentInstructions };
+}
+
 /** "20 minutes", "1 hour": how long a link stays valid from the moment it is sent. */
 function duration(milliseconds: number): string {
   const minutes = Math.max(1, Math.round(milliseconds / 60_000));
@@ -128,7 +148,15 @@ function duration(milliseconds: number): string {
 }
 
 /** `links`: the tokens minted for this send (link-tokens.ts); the payload never carries one. */
-export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: { calendar: "publish" | "cancel" | null; links: LinkTokens; now: Date; removedSessions?: RemovedSession[]; removesSessions?: boolean }): EmailView {
+export function buildEmailView(config: Config, delivery: DeliveryRow, facts: EmailFacts, options: {
+    calendar: "publish" | "cancel" | null;
+    links: LinkTokens;
+    now: Date;
+    removedSessions?: RemovedSession[];
+    removesSessions?: boolean;
+    checkIn?: AttendanceMailExtras["checkIn"];
+    certificate?: AttendanceMailExtras["certificate"];
+  }): EmailView {
   const { registration, event } = facts;
   const payload = delivery.payload;
   const zone = event?.timeZone ?? "UTC";
@@ -192,6 +220,22 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
             granted: !!registration?.accessGrantedAt && !registration.accessRevokedAt,
           }
         : null,
+    payment: paymentView(facts),
+    receipt:
+      delivery.kind === "PAYMENT_RECEIVED"
+        ? {
+            amount: text(payload.amount) ?? "",
+            method: text(payload.method) ?? "",
+            reference: text(payload.reference),
+            paidSoFar: text(payload.paidSoFar) ?? "",
+            remaining: text(payload.remaining) ?? "",
+            paidInFull: payload.paidInFull === true,
+          }
+        : null,
+    webhook:
+      delivery.kind === "WEBHOOK_ENDPOINT_FAILING"
+        ? { url: text(payload.url) ?? "", status: text(payload.status) ?? "", failingSince: formatDateTime(new Date(String(payload.failingSince)), "UTC"), lastError: text(payload.lastError) }
+        : null,
     manageUrl: manageToken ? manageLink(config, manageToken) : signInPage(config),
     manageUrlIsPersonal: !!manageToken,
     note: text(payload.note),
@@ -212,5 +256,7 @@ export function buildEmailView(config: Config, delivery: DeliveryRow, facts: Ema
     hasCalendar: options.calendar !== null,
     removedSessions: (options.removedSessions ?? []).map((session) => ({ title: session.title, live: true, when: formatSessionRange(new Date(session.startsAt), new Date(session.endsAt), zone), venueName: null })),
     calendarRemovesSessions: options.removesSessions === true,
+    checkIn: options.checkIn ?? null,
+    certificate: options.certificate ?? null,
   };
 }

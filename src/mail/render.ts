@@ -6,6 +6,7 @@ import { calendarsFor, type CalendarAttachment } from "./calendar-attachments.js
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
 import { buildEmailView, type EmailView } from "./email-view.js";
 import { noLinkTokens, type LinkTokens } from "./link-tokens.js";
+import { noAttendanceExtras, type AttendanceMailExtras } from "./attendance-mail.js";
 
 const templatesDir = fileURLToPath(new URL("./templates/", import.meta.url));
 
@@ -28,14 +29,16 @@ export interface RenderedEmail {
   html: string;
   /** The .ics files the message carries (none, one, or the sessions plus the removed ones). */
   calendars: CalendarAttachment[];
+  /** The check-in QR image or the certificate PDF (attendance-mail.ts). */
+  extras: AttendanceMailExtras;
 }
 
 /** `links`: the tokens minted for this send; the result is for the transport only, never stored. */
-export function renderEmail(config: Config, delivery: DeliveryRow, facts: EmailFacts, now: Date, links: LinkTokens = noLinkTokens): RenderedEmail {
+export function renderEmail(config: Config, delivery: DeliveryRow, facts: EmailFacts, now: Date, links: LinkTokens = noLinkTokens, extras: AttendanceMailExtras = noAttendanceExtras): RenderedEmail {
   const calendars = calendarsFor(config, delivery, facts, now);
-  const view = buildEmailView(config, delivery, facts, { calendar: calendars.mode, links, now, removedSessions: calendars.removed, removesSessions: calendars.removesSessions });
+  const view = buildEmailView(config, delivery, facts, { calendar: calendars.mode, links, now, removedSessions: calendars.removed, removesSessions: calendars.removesSessions, checkIn: extras.checkIn, certificate: extras.certificate });
   const name = templateNameFor(delivery.kind);
-  return { view, text: tidyText(textEngine.render(name, view)), html: htmlEngine.render(name, view), calendars: calendars.attachments };
+  return { view, text: tidyText(textEngine.render(name, view)), html: htmlEngine.render(name, view), calendars: calendars.attachments, extras };
 }
 
 /** Optional blocks leave runs of blank lines behind: one blank line between paragraphs is enough. */
@@ -63,6 +66,9 @@ export function composeMessage(config: Config, delivery: DeliveryRow, rendered: 
     list: view.newsletter?.unsubscribeUrl ? { unsubscribe: view.newsletter.unsubscribeUrl } : undefined,
     text: rendered.text,
     html: rendered.html,
-    attachments: rendered.calendars.map((calendar) => ({ filename: calendar.filename, content: calendar.content, contentType: `text/calendar; charset=utf-8; method=${calendar.method}` })),
+    attachments: [
+      ...rendered.calendars.map((calendar) => ({ filename: calendar.filename, content: calendar.content, contentType: `text/calendar; charset=utf-8; method=${calendar.method}` })),
+      ...rendered.extras.attachments,
+    ],
   };
 }

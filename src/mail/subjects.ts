@@ -1,7 +1,7 @@
 import type { EmailKind } from "../common/enums.js";
 
 /** The subject line of each kind, known at enqueue time so admins see it while queued. */
-export function subjectFor(kind: `${EmailKind}`, facts: { eventTitle?: string; reference?: string; cancelled?: boolean }): string {
+export function subjectFor(kind: `${EmailKind}`, facts: { eventTitle?: string; reference?: string; cancelled?: boolean; disabled?: boolean }): string {
   const about = facts.eventTitle ?? "your course";
   const ref = facts.reference ? ` (${facts.reference})` : "";
   switch (kind) {
@@ -31,5 +31,11 @@ export function subjectFor(kind: `${EmailKind}`, facts: { eventTitle?: string; r
       return "Your sign-in link";
     case "NEWSLETTER_CONFIRM":
       return "Please confirm your newsletter subscription";
+    case "CERTIFICATE_ISSUED":
+      return `Your certificate: ${about}${ref}`;
+    case "PAYMENT_RECEIVED":
+      return `Payment received: ${about}${ref}`;
+    case "WEBHOOK_ENDPOINT_FAILING":
+      return facts.disabled ? "Your webhook endpoint was disabled" : "Your webhook endpoint is failing";
   }
 }

@@ -33,9 +33,9 @@
     return node;
   }
 
-  var MINE = "query { myRegistrations { id reference status waitlistPosition offerExpiresAt event { title startDate endDate timeZone contact { name phone email } " +
-    "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title url accessOpensAt } } " +
-    "payment { amountDue { formatted } amountPaid { formatted } paidInFull } accessGrant { status scheduledFor grantedAt earlyAccessRequestedAt } } }";
+  var MINE = "query { myRegistrations { id reference status checkInCode waitlistPosition offerExpiresAt event { title startDate endDate timeZone contact { name phone email } " +
+    "sessions { title localStart localEnd timeZoneAbbreviation } venue { name address { line1 city region postalCode } mapUrl accessibility { adaCompliant notes } } prerequisite { title url accessOpensAt } payment { instructions } } " +
+    "paymentUrl payment { amountDue { formatted } amountPaid { formatted } paidInFull } accessGrant { status scheduledFor grantedAt earlyAccessRequestedAt } } }";
 
   /*
    * Times as the emails show them ("Mon 4 Sep 2023, 8:30 am PDT"), always in the event's
@@ -121,6 +121,7 @@
       section.appendChild(el("p", "A place has been offered to you from the waitlist. It is held for you until " + formatInstant(registration.offerExpiresAt, event.timeZone) +
         ": unless it is approved or paid by then, it passes to the next person waiting."));
     }
+    if (registration.status === "CONFIRMED" && registration.checkInCode) section.appendChild(renderCheckIn(registration, token));
     var sessions = el("ul");
     event.sessions.forEach(function (session) {
       sessions.appendChild(el("li", session.title + ": " + formatSession(session)));
@@ -136,6 +137,13 @@
     }
     // Someone on the waitlist holds no place yet: nothing is due, and "Paid $0.00" reads like a bill.
     if (!waitlisted) section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + "."));
+    // The booking partner's payment page, only while money is due (the API decides: paymentUrl is null otherwise).
+    if (registration.paymentUrl) {
+      var pay = el("p");
+      pay.appendChild(el("a", "Pay online (reference " + registration.reference + ")", { href: registration.paymentUrl }));
+      section.appendChild(pay);
+      if (event.payment && event.payment.instructions) section.appendChild(el("p", event.payment.instructions, { class: "payment-instructions" }));
+    }
     if (event.prerequisite) section.appendChild(renderAccess(registration, event));
     if (event.contact && (event.contact.name || event.contact.phone || event.contact.email)) section.appendChild(renderContact(event.contact));
 
@@ -167,6 +175,21 @@
       section.appendChild(cancel);
     }
     return section;
+  }
+
+  /** The check-in code, and its QR code fetched with the page's own token (an <img> could not send it). */
+  function renderCheckIn(registration, token) {
+    var box = el("div", null, { "data-testid": "check-in" });
+    box.appendChild(el("h3", "Your check-in code"));
+    box.appendChild(el("p", "Show this at the door each day: staff scan it to record your attendance. Code: " + registration.checkInCode));
+    fetch("/registrations/" + encodeURIComponent(registration.id) + "/check-in-qr.svg", { headers: { authorization: "Bearer " + token } })
+      .then(function (response) { return response.ok ? response.blob() : null; })
+      .then(function (blob) {
+        if (!blob) return;
+        box.appendChild(el("img", null, { src: URL.createObjectURL(blob), width: "200", height: "200", alt: "QR code of your check-in code " + registration.checkInCode }));
+      })
+      .catch(function () { /* the code itself is shown above */ });
+    return box;
   }
 
   function renderAccess(registration, event) {

@@ -42,7 +42,7 @@ export function registerRegistrantPages(app: FastifyInstance): void {
   const send = (html: string) => async (_request: unknown, reply: { header(name: string, value: string): unknown; type(type: string): { send(body: string): unknown } }) => {
     reply.header("cache-control", "no-store");
     reply.header("referrer-policy", "no-referrer");
-    reply.header("content-security-policy", `default-src 'none'; script-src 'sha256-${scriptHash}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'`);
+    reply.header("content-security-policy", `default-src 'none'; script-src 'sha256-${scriptHash}'; style-src 'unsafe-inline'; img-src blob:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'`);
     return reply.type("text/html; charset=utf-8").send(html);
   };
   app.get("/manage", send(manage));

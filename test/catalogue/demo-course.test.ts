@@ -12,6 +12,7 @@ const DEMO_COURSE = /* GraphQL */ `
       sessions { title kind startsAt endsAt localStart localEnd timeZone timeZoneAbbreviation utcOffset durationMinutes }
       partners { organisation { name slug } roles bookingUrl }
       learningObjectives { position text }
+      credit { name maxCredits increment statement } attendanceGraceMinutes evaluationRequired
       eligibilityCriteria { position text required }
       prerequisite { title durationHours accessOpensAt completeBy }
     }
@@ -71,6 +72,9 @@ describe("the demo course from the course page", () => {
       durationMinutes: 480,
     });
     expect(event.learningObjectives.map((o: { text: string }) => o.text)).toEqual(mbtLearningObjectives);
+    expect(event.credit).toMatchObject({ name: "CE hours", maxCredits: 18, increment: 0.25 });
+    expect(event.credit.statement).toContain("jointly sponsored by Lifespan Learning Institute and The Mentalizing Initiative");
+    expect([event.attendanceGraceMinutes, event.evaluationRequired]).toEqual([10, true]);
     expect(event.learningObjectives.map((o: { position: number }) => o.position)).toEqual(mbtLearningObjectives.map((_, i) => i + 1));
     expect(event.eligibilityCriteria.map((c: { required: boolean }) => c.required)).toEqual([true, true, true, true, false]);
     expect(event.eligibilityCriteria[4].text).toMatch(/desirable.*personal experience of psychotherapy/);

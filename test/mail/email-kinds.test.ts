@@ -351,6 +351,7 @@ describe("every kind of email, at its moment, to its person, with its content", 
         "EVENT_CHANGED",
         "REGISTRANT_SIGN_IN",
         "NEWSLETTER_CONFIRM",
+        "PAYMENT_RECEIVED",
       ]),
     );
     expect(rows.every((row) => row.status === "SENT" && row.attempts === 1)).toBe(true);

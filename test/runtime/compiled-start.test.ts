@@ -9,7 +9,8 @@ import { projectRoot, spawnNpmScript, type NpmScriptProcess } from "../helpers/p
 /*
  * `npm start` on a fresh clone compiles src/ into dist/ and runs the JavaScript with plain
  * node (no TypeScript runner), and everything the code reads from disk at run time is
- * found from there: the migrations, the email templates, the pages' script, the IDE.
+ * found from there: the migrations, the email templates, the pages' script, the IDE, the
+ * registration widget's bundle.
  */
 
 const EVENTS = /* GraphQL */ `{ events(first: 5) { edges { node { slug title } } } }`;
@@ -117,6 +118,14 @@ describe("`npm start` from a fresh clone runs the compiled JavaScript", () => {
     const served = await fetch(`${origin}${asset}`);
     expect(served.status).toBe(200);
     expect((await served.text()).length).toBeGreaterThan(1000);
+  });
+
+  it("serves the registration widget that the build bundled from widget/src", async () => {
+    expect(existsSync(join(copy, "dist/widget/v1/registration.js"))).toBe(true);
+    const widget = await fetch(`${origin}/widget/v1/registration.js`);
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await widget.text()).toContain('"event-registration"');
   });
 
   it("stops gracefully on SIGTERM to npm", async () => {

@@ -59,6 +59,7 @@ const everyone = (value: string, overrides: Partial<Expected> = {}): Expected =>
 const PARTNER_ORIGIN = "https://www.partner-p.example";
 const UNKNOWN_REGISTRATION = "reg_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const UNKNOWN_EVENT = "evt_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const UNKNOWN_ENDPOINT = "whe_01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 const ATTENDEE_LIST = `edges { node { attendee { email lastName } } }`;
 
@@ -98,6 +99,12 @@ describe("the access table", () => {
     const { id, reference } = data.register.registration;
     return { id, reference, email, lastName: input.attendee.lastName as string, manageToken: data.register.manageToken };
   }
+
+  let e1Session: string | undefined;
+  const e1SessionId = async (): Promise<string> => {
+    e1Session ??= (await server.admin(`query ($id: ID) { event(id: $id) { sessions { id } } }`, { id: e1.id })).data.event.sessions[0].id as string;
+    return e1Session!;
+  };
 
   /** A registration on E1 nobody in the table owns, for mutations that would change it. */
   const freshTarget = () => registerAs(e1, `target.${Math.random().toString(36).slice(2)}@clinic.example`);
@@ -509,6 +516,104 @@ describe("the access table", () => {
         admin: "requested",
       }),
     },
+    // ---- attendance and certificates (contract/attendance.graphql) -------------------
+    {
+      field: "verifyCertificate",
+      name: "verifyCertificate (public) of an unknown number",
+      query: `{ verifyCertificate(number: "CE-2023-NOTREAL1") { status attendeeName } }`,
+      summarise: (d) => d.verifyCertificate?.status ?? "null",
+      expected: everyone("null"),
+    },
+    {
+      field: "sessionAttendance",
+      name: "sessionAttendance of an E1 session (staff: admin, E1's host/delivery partner)",
+      query: `query ($sessionId: ID!) { sessionAttendance(sessionId: $sessionId) { totalCount ${ATTENDEE_LIST} } }`,
+      variables: async () => ({ sessionId: await e1SessionId() }),
+      summarise: (d) => `count ${d.sessionAttendance.totalCount}`,
+      expected: { ...adminOnly, partnerWithRole: "count 0", admin: "count 0" },
+    },
+    {
+      field: "recordAttendance",
+      name: "recordAttendance for an E1 session with an unknown code (staff only; per-record userErrors)",
+      query: `mutation ($sessionId: ID!) { recordAttendance(records: [{ checkInCode: "ZZZZZZZZZZZZ", sessionId: $sessionId, action: CHECK_IN, nonce: "access-table" }]) { accepted userErrors { code } } }`,
+      variables: async () => ({ sessionId: await e1SessionId() }),
+      summarise: (d) => d.recordAttendance[0].userErrors[0]?.code ?? "accepted",
+      expected: { ...adminOnly, partnerWithRole: "NOT_FOUND", admin: "NOT_FOUND" },
+    },
+    {
+      field: "submitEvaluation",
+      name: "submitEvaluation for B's registration",
+      query: `mutation ($id: ID!) { submitEvaluation(input: { registrationId: $id, objectiveRatings: [] }) { registration { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.B.id }),
+      summarise: (d) => userErrorOr(d.submitEvaluation, () => "submitted"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "submitEvaluation",
+      name: "submitEvaluation for A's own registration (not confirmed yet)",
+      query: `mutation ($id: ID!) { submitEvaluation(input: { registrationId: $id, objectiveRatings: [] }) { registration { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.A.id }),
+      summarise: (d) => userErrorOr(d.submitEvaluation, () => "submitted"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        registrantA: "INVALID_STATE",
+        sessionA: "INVALID_STATE",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "claimCertificate",
+      name: "claimCertificate for B's registration",
+      query: `mutation ($id: ID!) { claimCertificate(input: { registrationId: $id, attestation: true }) { certificate { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.B.id }),
+      summarise: (d) => userErrorOr(d.claimCertificate, () => "issued"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "claimCertificate",
+      name: "claimCertificate for A's own registration (the event awards no credit)",
+      query: `mutation ($id: ID!) { claimCertificate(input: { registrationId: $id, attestation: true }) { certificate { id } userErrors { code } } }`,
+      variables: () => ({ id: regs.A.id }),
+      summarise: (d) => userErrorOr(d.claimCertificate, () => "issued"),
+      expected: everyone("NOT_FOUND", {
+        anonymous: "UNAUTHENTICATED",
+        publishable: "FORBIDDEN",
+        partnerWithRole: "FORBIDDEN",
+        partnerWithoutRole: "FORBIDDEN",
+        sponsor: "FORBIDDEN",
+        registrantA: "INVALID_STATE",
+        sessionA: "INVALID_STATE",
+        admin: "INVALID_STATE",
+      }),
+    },
+    {
+      field: "registration",
+      name: "Registration attendance fields of A (checkInCode only for the registrant and admins)",
+      query: `query ($id: ID) { registration(id: $id) { checkInCode attendance { status } creditsEarned evaluation { submittedAt } certificate { id } } }`,
+      variables: () => ({ id: regs.A.id }),
+      summarise: (d) => (d.registration ? `credits ${d.registration.creditsEarned}` : "null"),
+      expected: everyone("null", { anonymous: "UNAUTHENTICATED", partnerWithRole: "credits 0", registrantA: "credits 0", sessionA: "credits 0", admin: "credits 0" }),
+    },
+    ...adminMutation("overrideAttendance", `mutation { overrideAttendance(input: { registrationId: "${UNKNOWN_REGISTRATION}", sessionId: "ses_01ARZ3NDEKTSV4RRFFQ69G5FAV", minutesPresent: 10, reason: "x" }) { userErrors { code } } }`),
+    ...adminMutation("revokeCertificate", `mutation { revokeCertificate(id: "cer_01ARZ3NDEKTSV4RRFFQ69G5FAV", reason: "x") { userErrors { code } } }`),
     // ---- admin mutations: arguments an admin gets a userError for, so nothing changes ----
     ...adminMutation("createEvent", `mutation ($input: EventInput!) { createEvent(input: $input) { userErrors { code } } }`, () => ({ input: courseInput({ venueId: "ven_01ARZ3NDEKTSV4RRFFQ69G5FAV" }) })),
     ...adminMutation("updateEvent", `mutation ($input: EventInput!) { updateEvent(id: "${UNKNOWN_EVENT}", input: $input) { userErrors { code } } }`, () => ({ input: courseInput() })),
@@ -520,11 +625,43 @@ describe("the access table", () => {
     ...adminMutation("createOrganisation", `mutation { createOrganisation(input: { slug: "Not A Slug", name: "x" }) { userErrors { code } } }`),
     ...adminMutation("updateOrganisation", `mutation { updateOrganisation(id: "org_01ARZ3NDEKTSV4RRFFQ69G5FAV", input: { slug: "x", name: "x" }) { userErrors { code } } }`),
     ...adminMutation("reviewRegistration", `mutation { reviewRegistration(input: { registrationId: "${UNKNOWN_REGISTRATION}", decision: APPROVE }) { userErrors { code } } }`),
-    ...adminMutation("recordPayment", `mutation { recordPayment(input: { registrationId: "${UNKNOWN_REGISTRATION}", amountMinor: 100, currency: "USD", method: "card" }) { userErrors { code } } }`),
+    {
+      field: "recordPayment",
+      name: "recordPayment (admins; secret keys of organisations that host or take bookings)",
+      query: `mutation { recordPayment(input: { registrationId: "${UNKNOWN_REGISTRATION}", amountMinor: 100, currency: "USD", method: "card" }) { userErrors { code } } }`,
+      summarise: (d) => userErrorOr(d.recordPayment, () => "ok"),
+      expected: { ...adminOnly, partnerWithRole: "NOT_FOUND", admin: "NOT_FOUND" },
+    },
     ...adminMutation("grantEarlyAccess", `mutation { grantEarlyAccess(registrationId: "${UNKNOWN_REGISTRATION}") { userErrors { code } } }`),
     ...adminMutation("markPrerequisiteCompleted", `mutation { markPrerequisiteCompleted(registrationId: "${UNKNOWN_REGISTRATION}") { userErrors { code } } }`),
     ...adminMutation("createApiKey", `mutation { createApiKey(input: { kind: ADMIN, name: " " }) { key userErrors { code } } }`),
     ...adminMutation("revokeApiKey", `mutation { revokeApiKey(id: "key_01ARZ3NDEKTSV4RRFFQ69G5FAV") { userErrors { code } } }`),
+    // ---- webhooks: admins and partner secret keys manage endpoints (their own organisation's) ----
+    {
+      field: "webhookEndpoints",
+      name: "webhookEndpoints (admin: all; partner secret key: its own)",
+      query: `{ webhookEndpoints { id } }`,
+      summarise: (d) => `${d.webhookEndpoints.length} endpoints`,
+      expected: { ...webhookManagers("0 endpoints") },
+    },
+    {
+      field: "createWebhookEndpoint",
+      name: "createWebhookEndpoint (a loopback URL: refused for those who may create)",
+      query: `mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1/hooks", eventTypes: [WEBHOOK_PING] }) { signingSecret userErrors { code } } }`,
+      summarise: (d) => userErrorOr(d.createWebhookEndpoint, () => "created"),
+      expected: webhookManagers("URL_NOT_ALLOWED"),
+    },
+    ...webhookMutation("updateWebhookEndpoint", `mutation { updateWebhookEndpoint(id: "${UNKNOWN_ENDPOINT}", input: { enabled: false }) { userErrors { code } } }`),
+    ...webhookMutation("deleteWebhookEndpoint", `mutation { deleteWebhookEndpoint(id: "${UNKNOWN_ENDPOINT}") { userErrors { code } } }`),
+    ...webhookMutation("rotateWebhookSecret", `mutation { rotateWebhookSecret(id: "${UNKNOWN_ENDPOINT}") { signingSecret userErrors { code } } }`),
+    ...webhookMutation("sendTestWebhook", `mutation { sendTestWebhook(id: "${UNKNOWN_ENDPOINT}") { userErrors { code } } }`),
+    {
+      field: "redeliverWebhook",
+      name: "redeliverWebhook (null for an unknown delivery)",
+      query: `mutation { redeliverWebhook(deliveryId: "whd_01ARZ3NDEKTSV4RRFFQ69G5FAV") { id } }`,
+      summarise: (d) => (d.redeliverWebhook ? "redelivered" : "null"),
+      expected: webhookManagers("null"),
+    },
     {
       field: "resendEmail",
       name: "resendEmail (admin only; null for an unknown delivery)",
@@ -533,6 +670,15 @@ describe("the access table", () => {
       expected: { ...adminOnly, admin: "null" },
     },
   ];
+
+  /** Admins and every partner secret key may manage webhook endpoints; the others may not. */
+  function webhookManagers(value: string): Expected {
+    return { ...adminOnly, partnerWithRole: value, partnerWithoutRole: value, sponsor: value, admin: value };
+  }
+
+  function webhookMutation(field: string, query: string): Row[] {
+    return [{ field, name: `${field} (an unknown endpoint)`, query, summarise: (d) => userErrorOr(d[field], () => "ok"), expected: webhookManagers("NOT_FOUND") }];
+  }
 
   function adminMutation(field: string, query: string, variables?: () => Record<string, unknown>): Row[] {
     return [{ field, name: `${field} (admin only)`, query, variables, summarise: (d) => (d[field].userErrors.length ? "userErrors" : "ok"), expected: { ...adminOnly, admin: "userErrors" } }];

@@ -47,6 +47,21 @@ export class PrerequisiteInput {
   accessLeadDays?: number | null;
 }
 
+@InputType({ description: "How continuing-education credit is awarded for an event." })
+export class CreditDesignationInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Float)
+  maxCredits!: number;
+
+  @Field(() => Float, { nullable: true, defaultValue: 0.25 })
+  increment!: number;
+
+  @Field(() => String, { nullable: true })
+  statement?: string | null;
+}
+
 @InputType({ description: "The whole of an event; updateEvent replaces every field with what is given." })
 export class EventInput {
   @Field(() => String)
@@ -129,6 +144,20 @@ export class EventInput {
 
   @Field(() => Int, { nullable: true, description: "Hours a place offered from the waitlist is held (default 72)." })
   offerWindowHours?: number | null;
+
+  @Field(() => CreditDesignationInput, { nullable: true, description: "Continuing-education credit; left out: unchanged on update, null: none." })
+  credit?: CreditDesignationInput | null;
+
+  @Field(() => Int, { nullable: true, description: "Minutes of a live session an attendee may miss and still count as PRESENT (default 10)." })
+  attendanceGraceMinutes?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Whether a certificate needs the evaluation (default true)." })
+  evaluationRequired?: boolean | null;
+  @Field(() => String, { nullable: true, description: "URL template with {reference}; shown in approval and offer emails, the manage page and the widget." })
+  paymentUrlTemplate?: string | null;
+
+  @Field(() => String, { nullable: true })
+  paymentInstructions?: string | null;
 }
 
 @InputType()

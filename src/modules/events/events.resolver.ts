@@ -13,7 +13,8 @@ import { accessOpensAt, isRegistrationOpen, seatsRemaining, type EventRow } from
 import { EventFilter, EventInput, EventPartnerInput } from "./events.inputs.js";
 import { EventPayload } from "./events.payloads.js";
 import { cancelEvent, createEvent, findEventBySlug, listEvents, publishEvent, setEventPartners, updateEvent } from "./events.service.js";
-import { Contact, EligibilityCriterion, Event, EventConnection, EventPartner, LearningObjective, Money, PrerequisiteCourse, Session } from "./events.type.js";
+import { creditDesignationOf } from "../attendance/attendance-rules.js";
+import { Contact, CreditDesignation, EligibilityCriterion, Event, EventConnection, EventPartner, LearningObjective, Money, PaymentInstructions, PrerequisiteCourse, Session } from "./events.type.js";
 import type { PartnerRole } from "../../common/enums.js";
 
 @Resolver(() => Event)
@@ -109,6 +110,17 @@ export class EventResolver {
   @Directive(liveHint)
   registrationOpen(@Root() event: EventRow, @Ctx() ctx: Context): boolean {
     return isRegistrationOpen(event, ctx.deps.clock.now());
+  }
+
+  @FieldResolver(() => CreditDesignation, { nullable: true })
+  credit(@Root() event: EventRow): CreditDesignation | null {
+    return creditDesignationOf(event);
+  }
+
+  @FieldResolver(() => PaymentInstructions, { nullable: true, description: "Null when the event names no payment page or instructions." })
+  payment(@Root() event: EventRow): PaymentInstructions | null {
+    if (!event.paymentUrlTemplate && !event.paymentInstructions) return null;
+    return { urlTemplate: event.paymentUrlTemplate, instructions: event.paymentInstructions };
   }
 
   @FieldResolver(() => Contact, { nullable: true })

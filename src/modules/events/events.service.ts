@@ -9,6 +9,7 @@ import type { Db } from "../../db/client.js";
 import { preparedPerDatabase } from "../../db/prepared.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import {
+  attendanceRecords,
   eligibilityAnswers,
   eligibilityCriteria,
   eventPartners,
@@ -22,11 +23,13 @@ import {
 } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { fillPaymentUrl, PAYMENT_REFERENCE_PLACEHOLDER } from "../registrations/payment-link.js";
 import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
 import { subjectFor } from "../../mail/subjects.js";
 import { keptRegistrationCount } from "../registrations/registration-counts.js";
 import { recordChange } from "../registrations/registration-timeline.js";
 import { promoteFromWaitlist } from "../registrations/registrations.service.js";
+import { enqueueWebhooks } from "../webhooks/webhook-messages.js";
 import { activeStatuses, seatHoldingStatuses, type EventRow } from "./event-rules.js";
 import type { EventFilter, EventInput, EventPartnerInput } from "./events.inputs.js";
 
@@ -219,6 +222,11 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
     contactEmail: input.contactEmail ?? null,
     contactPhone: check.phone(at("contactPhone"), input.contactPhone),
     offerWindowHours: check.integer(at("offerWindowHours"), input.offerWindowHours, { min: 1, max: 24 * 60 }) ?? existing?.offerWindowHours ?? 72,
+    ...checkCredit(check, input, existing),
+    attendanceGraceMinutes: check.integer(at("attendanceGraceMinutes"), input.attendanceGraceMinutes, { min: 0, max: 600 }) ?? existing?.attendanceGraceMinutes ?? 10,
+    evaluationRequired: input.evaluationRequired ?? existing?.evaluationRequired ?? true,
+    paymentUrlTemplate: checkPaymentUrlTemplate(check, at("paymentUrlTemplate"), input.paymentUrlTemplate),
+    paymentInstructions: check.multilineText(at("paymentInstructions"), input.paymentInstructions, limits.longText),
     startsAt: checkedSessions[0]?.startsAt ?? new Date(0),
     endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
   };
@@ -230,6 +238,50 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
   }
   check.throwIfAny();
   return { values, sessions: checkedSessions, objectives, criteria, prerequisite };
+}
+
+/** The credit designation's columns: left out keeps the existing one, null removes it. */
+function checkCredit(check: InputChecker, input: EventInput, existing: EventRow | null) {
+  if (input.credit === undefined && existing) {
+    return { creditName: existing.creditName, creditMax: existing.creditMax, creditIncrement: existing.creditIncrement, creditStatement: existing.creditStatement };
+  }
+  const credit = input.credit;
+  if (!credit) return { creditName: null, creditMax: null, creditIncrement: null, creditStatement: null };
+  const at = (field: string) => ["input", "credit", field];
+  const creditMax = check.number(at("maxCredits"), credit.maxCredits, { min: 0.01, max: 1_000 });
+  const creditIncrement = check.number(at("increment"), credit.increment ?? 0.25, { min: 0.01, max: 1_000 });
+  if (creditMax !== null && creditIncrement !== null && creditIncrement > creditMax) check.add("INVALID", "increment cannot be larger than maxCredits.", at("increment"));
+  return {
+    creditName: check.requiredText(at("name"), credit.name, limits.name),
+    creditMax,
+    creditIncrement,
+    creditStatement: check.multilineText(at("statement"), credit.statement, limits.longText),
+  };
+}
+
+/**
+ * A booking partner's payment page: an http(s) URL once the registration's reference
+ * replaces `{reference}` (which it must contain, or every registrant would land on the
+ * same page with nothing to tell their payment apart).
+ */
+function checkPaymentUrlTemplate(check: InputChecker, field: string[], raw: string | null | undefined): string | null {
+  const template = check.text(field, raw, 2_000);
+  if (template === null || template === "") return null;
+  if (!template.includes(PAYMENT_REFERENCE_PLACEHOLDER)) {
+    check.add("INVALID", "paymentUrlTemplate must contain the {reference} placeholder, e.g. https://partner.example/pay?ref={reference}.", field);
+    return null;
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(fillPaymentUrl(template, "MBT-7K3P9Q"));
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    check.add("INVALID", "paymentUrlTemplate must be an absolute http(s) URL.", field);
+    return null;
+  }
+  return template;
 }
 
 /** Seats held by the event's registrations, from the kept counts: no registration is read. */
@@ -298,7 +350,12 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
       else tx.insert(sessions).values({ id: newId("session"), eventId: id, position: index + 1, ...session }).run();
     });
     const removedSessions = oldSessions.slice(checked.sessions.length).map((session) => session.id);
-    if (removedSessions.length) tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
+    if (removedSessions.length) {
+      // Attendance records are kept for six years and point at their session.
+      const attended = tx.select({ n: count() }).from(attendanceRecords).where(inArray(attendanceRecords.sessionId, removedSessions)).get()!.n;
+      if (attended > 0) throw new DomainError("INVALID_STATE", "Attendance was recorded for the sessions you removed; they must stay.", ["input", "sessions"]);
+      tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
+    }
 
     const oldCriteria = tx.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, id)).orderBy(asc(eligibilityCriteria.position)).all();
     checked.criteria.forEach((criterion, index) => {
@@ -318,6 +375,7 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
     const scheduleVersion = existing.scheduleVersion + (scheduleChanged ? 1 : 0);
     const row = tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
     if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false, sessionsLeavingCalendars(oldSessions, checked.sessions));
+    enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: row });
     // Seats added (a higher or no capacity) go to the waitlist first, in this transaction,
     // before any newcomer can take them.
     promoteFromWaitlist(tx, deps, row, now);
@@ -361,7 +419,9 @@ export function publishEvent({ db, clock }: Deps, id: string): EventRow {
     if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
     if (existing.status !== "DRAFT") throw new DomainError("INVALID_STATE", `Only a draft can be published; this event is ${existing.status}.`, ["id"]);
     const now = clock.now();
-    return tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+    const published = tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
+    enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: published });
+    return published;
   });
 }
 
@@ -389,8 +449,10 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
       .from(registrations)
       .where(and(eq(registrations.eventId, id), inArray(registrations.status, [...activeStatuses])))
       .all();
+    enqueueWebhooks(tx, now, "EVENT_CANCELLED", { event: row });
     for (const registration of active) {
-      tx.update(registrations)
+      const cancelled = tx
+        .update(registrations)
         .set({
           status: "CANCELLED",
           cancelledAt: now,
@@ -401,8 +463,10 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
           updatedAt: now,
         })
         .where(eq(registrations.id, registration.id))
-        .run();
+        .returning()
+        .get()!;
       recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVENT_CANCELLED", fromStatus: registration.status, toStatus: "CANCELLED", note: cleanReason });
+      enqueueWebhooks(tx, now, "REGISTRATION_CANCELLED", { registration: cancelled, event: row });
     }
     return row;
   });

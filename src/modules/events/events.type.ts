@@ -19,6 +19,16 @@ export class Money {
   formatted!: string;
 }
 
+@ObjectType({ description: "Where and how a registrant pays, when a partner takes the payment on its own site." })
+@Directive(partOfParentHint)
+export class PaymentInstructions {
+  @Field(() => String, { nullable: true, description: "Template with {reference}, e.g. https://partner.example/pay?ref={reference}." })
+  urlTemplate!: string | null;
+
+  @Field(() => String, { nullable: true })
+  instructions!: string | null;
+}
+
 @ObjectType({ description: "Who to ask about the event." })
 @Directive(partOfParentHint)
 export class Contact {
@@ -112,6 +122,22 @@ export class Session extends Node {
   endsAt!: Date;
 }
 
+@ObjectType({ description: "How continuing-education credit is awarded for an event (e.g. APA CE hours for psychologists)." })
+@Directive(partOfParentHint)
+export class CreditDesignation {
+  @Field(() => String, { description: 'Name of the credit, e.g. "CE hours (APA)".' })
+  name!: string;
+
+  @Field(() => Float, { description: "The most credit one attendee can earn." })
+  maxCredits!: number;
+
+  @Field(() => Float, { description: "Credit is awarded in steps of this size (e.g. 0.25), for the time actually attended." })
+  increment!: number;
+
+  @Field(() => String, { nullable: true, description: "Accreditation / joint-providership statement printed on the certificate." })
+  statement!: string | null;
+}
+
 @ObjectType({ implements: Node, description: "A training course run: its programme, sessions, partners and registration terms." })
 @Directive(catalogueHint)
 export class Event extends Node {
@@ -179,6 +205,12 @@ export class Event extends Node {
   @Field(() => String, { nullable: true })
   @Directive(liveHint)
   cancelReason!: string | null;
+
+  @Field(() => Int, { description: "Minutes of a live session an attendee may miss and still count as PRESENT." })
+  attendanceGraceMinutes!: number;
+
+  @Field(() => Boolean, { description: "Whether a certificate needs the evaluation to be submitted." })
+  evaluationRequired!: boolean;
 }
 
 @ObjectType()

@@ -10,6 +10,7 @@ import { Organisation } from "../organisations/organisations.type.js";
 import { Node } from "./node.type.js";
 import { loadVisibleRegistration } from "../registrations/registration-access.js";
 import { loadVisibleEmailDelivery } from "../emails/emails.access.js";
+import { loadVisibleWebhookDelivery, loadVisibleWebhookEndpoint } from "../webhooks/webhooks.access.js";
 
 @ObjectType({ description: "Who the server takes the caller to be." })
 @Directive(privateHint)
@@ -48,6 +49,14 @@ export class NodeResolver {
         return loadVisibleRegistration(ctx, id);
       case "emailDelivery":
         return loadVisibleEmailDelivery(ctx, id);
+      case "certificate": {
+        const certificate = await ctx.loaders.certificateById.load(id);
+        return certificate && (await loadVisibleRegistration(ctx, certificate.registrationId)) ? certificate : null;
+      }
+      case "webhookEndpoint":
+        return loadVisibleWebhookEndpoint(ctx, id);
+      case "webhookDelivery":
+        return loadVisibleWebhookDelivery(ctx, id);
       default:
         return null;
     }

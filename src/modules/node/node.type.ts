@@ -8,6 +8,9 @@ const typeNameByKind: Partial<Record<IdKind, string>> = {
   organisation: "Organisation",
   registration: "Registration",
   emailDelivery: "EmailDelivery",
+  certificate: "Certificate",
+  webhookEndpoint: "WebhookEndpoint",
+  webhookDelivery: "WebhookDelivery",
 };
 
 @InterfaceType({

@@ -6,14 +6,15 @@ import { badUserInput, DomainError, forbidden, unauthenticated } from "../../com
 import { AccessGrantStatus, RegistrationStatus } from "../../common/enums.js";
 import { formatMoney } from "../../common/money.js";
 import { toPayload } from "../../common/payload.js";
-import { DateTimeScalar } from "../../common/scalars.js";
+import { DateTimeScalar, URLScalar } from "../../common/scalars.js";
+import { paymentUrlFor } from "./payment-link.js";
 import type { Context } from "../../context.js";
 import { EmailDelivery } from "../emails/emails.type.js";
 import type { EmailDeliveryRow } from "../emails/emails.access.js";
 import { Event, type Money } from "../events/events.type.js";
 import type { EventRow } from "../events/event-rules.js";
 import { Organisation } from "../organisations/organisations.type.js";
-import { canSeeRegistration, loadVisibleRegistration, registrationScope, type RegistrationRow } from "./registration-access.js";
+import { assertMayRecordPayment, canSeeRegistration, loadVisibleRegistration, registrationScope, type RegistrationRow } from "./registration-access.js";
 import { CancelRegistrationInput, RecordPaymentInput, RegisterInput, RequestEarlyAccessInput, ReviewRegistrationInput } from "./registrations.inputs.js";
 import { findRegistrationByReference, listRegistrations } from "./registrations.query.js";
 import {
@@ -122,10 +123,15 @@ export class RegistrationResolver {
     return toPayload(() => ({ registration: reviewRegistration(ctx.deps, input, actorLabel(ctx.viewer)) }));
   }
 
-  @Mutation(() => RegistrationPayload, { description: "Admin. Adds a payment; reaching the amount due confirms an AWAITING_PAYMENT registration." })
+  @Mutation(() => RegistrationPayload, {
+    description:
+      "Admin, or the secret key of the event's HOST or BOOKING_PARTNER. Adds a payment; the same reference twice is one payment; more than is due is OVERPAYMENT; reaching the amount due confirms an AWAITING_PAYMENT registration. Each payment mails a receipt.",
+  })
   recordPayment(@Ctx() ctx: Context, @Arg("input", () => RecordPaymentInput) input: RecordPaymentInput) {
-    requireAdmin(ctx);
-    return toPayload(() => ({ registration: recordPayment(ctx.deps, input, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => {
+      await assertMayRecordPayment(ctx, input.registrationId);
+      return { registration: recordPayment(ctx.deps, input, actorLabel(ctx.viewer)) };
+    });
   }
 
   @Mutation(() => RegistrationPayload, { description: "Admin. Opens the prerequisite course now; only for places paid in full." })
@@ -184,6 +190,14 @@ export class RegistrationResolver {
       paidInFull: paid >= registration.amountDueMinor,
       payments: payments.map((payment) => ({ ...payment, amount: money(payment.amountMinor, payment.currency) })),
     };
+  }
+
+  @FieldResolver(() => URLScalar, { nullable: true, description: "The event's payment URL with this registration's reference filled in; null when paid in full or none is set." })
+  async paymentUrl(@Root() registration: RegistrationRow, @Ctx() ctx: Context): Promise<string | null> {
+    const event = await ctx.loaders.eventById.load(registration.eventId);
+    if (!event?.paymentUrlTemplate) return null;
+    const payments = await ctx.loaders.paymentsByRegistrationId.load(registration.id);
+    return paymentUrlFor(event.paymentUrlTemplate, registration, payments.reduce((total, payment) => total + payment.amountMinor, 0));
   }
 
   @FieldResolver(() => AccessGrant, { description: "Access to the prerequisite online course." })

@@ -3,7 +3,7 @@ import { and, asc, count, eq, gt, isNotNull, isNull, lte, sum } from "drizzle-or
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Clock } from "../../common/clock.js";
 import { DomainError, type UserErrorShape } from "../../common/errors.js";
-import { newId, newReference, referencePrefixFor } from "../../common/ids.js";
+import { newCheckInCode, newId, newReference, referencePrefixFor } from "../../common/ids.js";
 import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits, normalizeEmail } from "../../common/validate.js";
@@ -15,6 +15,7 @@ import { subjectFor } from "../../mail/subjects.js";
 import { accessOpensAt, registrationClosedReason, type EventRow } from "../events/event-rules.js";
 import { countSeatsHeld } from "../events/events.service.js";
 import { startNewsletterOptIn } from "../newsletter/newsletter.service.js";
+import { enqueueWebhooks } from "../webhooks/webhook-messages.js";
 import type { RegistrationRow } from "./registration-access.js";
 import { idempotencyRecordKey, openReplay, sealForReplay } from "./idempotency.js";
 import { changeRow, recordChange } from "./registration-timeline.js";
@@ -115,6 +116,8 @@ export async function register(deps: Deps, input: RegisterInput, source: Registr
       })!;
       for (const answer of checked.answers) statements.insertAnswer.run({ registrationId: id, ...answer });
       statements.insertChange.run(changeRow({ registrationId: id, at: now, actor, action: "REGISTERED", toStatus: status }));
+      enqueueWebhooks(tx, now, "REGISTRATION_CREATED", { registration: inserted, event });
+      if (status === "WAITLISTED") enqueueWebhooks(tx, now, "REGISTRATION_WAITLISTED", { registration: inserted, event });
       // No token in the payload: each email's manage link is minted when it is sent.
       let registration: RegistrationRow = inserted;
       if (status === "CONFIRMED") registration = enterConfirmed(tx, deps, inserted, event, now);
@@ -271,8 +274,10 @@ export function amountPaidMinor(tx: Writer, registrationId: string): number {
  * course (granted now when its opening has passed, else scheduled for the scheduler).
  */
 function enterConfirmed(tx: Writer, deps: Deps, registration: RegistrationRow, event: EventRow, now: Date, payload: Record<string, unknown> = {}): RegistrationRow {
-  const confirmed = setStatus(tx, registration, now, { status: "CONFIRMED", offerExpiresAt: null });
+  // The check-in code is kept once given: a QR code already mailed stays valid.
+  const confirmed = setStatus(tx, registration, now, { status: "CONFIRMED", offerExpiresAt: null, checkInCode: registration.checkInCode ?? newCheckInCode() });
   mail(tx, deps.clock, confirmed, event, "BOOKING_CONFIRMED", "initial", payload);
+  enqueueWebhooks(tx, now, "REGISTRATION_CONFIRMED", { registration: confirmed, event });
   const prerequisite = tx.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get();
   if (!prerequisite || confirmed.accessGrantedAt) return confirmed;
   const opensAt = accessOpensAt(event, prerequisite);
@@ -285,6 +290,7 @@ export function grantAccess(tx: Writer, clock: Clock, registration: Registration
   const granted = setStatus(tx, registration, now, { accessGrantedAt: now, accessRevokedAt: null });
   recordChange(tx, { registrationId: registration.id, at: now, actor, action, note: null });
   mail(tx, clock, granted, event, "ACCESS_GRANTED", "initial");
+  enqueueWebhooks(tx, now, "COURSE_ACCESS_GRANTED", { registration: granted, event });
   return granted;
 }
 
@@ -315,6 +321,7 @@ export function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now
     });
     recordChange(tx, { registrationId: next.id, at: now, actor: "system", action: "PROMOTED", fromStatus: "WAITLISTED", toStatus: status });
     mail(tx, deps.clock, offered, event, "WAITLIST_PLACE_OFFERED", String(now.getTime()));
+    enqueueWebhooks(tx, now, "WAITLIST_OFFER_MADE", { registration: offered, event });
     // A free event without review needs nothing from the registrant: the place is theirs.
     if (!holdsOffer) enterConfirmed(tx, deps, offered, event, now);
     free--;
@@ -337,6 +344,7 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
         const rejected = setStatus(tx, registration, now, { status: "REJECTED", reviewNote: note, offerExpiresAt: null });
         recordChange(tx, { registrationId: registration.id, at: now, actor, action: "REJECTED", fromStatus: "PENDING_REVIEW", toStatus: "REJECTED", note });
         mail(tx, deps.clock, rejected, event, "APPLICATION_REJECTED", "initial", { note });
+        enqueueWebhooks(tx, now, "REGISTRATION_REJECTED", { registration: rejected, event });
         promoteFromWaitlist(tx, deps, event, now);
         return rejected;
       }
@@ -344,6 +352,7 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
       const approved = setStatus(tx, registration, now, { status: "AWAITING_PAYMENT", reviewNote: note, offerExpiresAt: null });
       const toStatus = paidInFull ? "CONFIRMED" : "AWAITING_PAYMENT";
       recordChange(tx, { registrationId: registration.id, at: now, actor, action: "APPROVED", fromStatus: "PENDING_REVIEW", toStatus, note });
+      enqueueWebhooks(tx, now, "REGISTRATION_APPROVED", { registration: approved, event });
       if (paidInFull) return enterConfirmed(tx, deps, approved, event, now);
       mail(tx, deps.clock, approved, event, "APPLICATION_APPROVED", "initial", { note });
       return approved;
@@ -351,6 +360,12 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
   );
 }
 
+/**
+ * Adds a payment. A reference names the payment at its source (a partner's charge id): the
+ * same (registration, reference) again is the same payment, answered with the registration
+ * as it is, so a partner's retried call never pays twice. Nothing beyond the amount due is
+ * taken (OVERPAYMENT). Each payment mails the registrant a receipt.
+ */
 export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: string): RegistrationRow {
   const check = new InputChecker();
   const method = check.requiredText(["input", "method"], input.method, 50);
@@ -365,6 +380,15 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
     deps.db,
     (tx) => {
       const { registration, event } = loadForChange(tx, input.registrationId);
+      if (reference !== null) {
+        const same = tx.select().from(payments).where(and(eq(payments.registrationId, registration.id), eq(payments.reference, reference))).get();
+        if (same) {
+          if (same.amountMinor !== input.amountMinor || same.currency !== currency) {
+            throw new DomainError("IDEMPOTENCY_CONFLICT", `A payment with reference "${reference}" of ${formatMoney(same.amountMinor, same.currency)} is already recorded for this registration.`, ["input", "reference"]);
+          }
+          return registration;
+        }
+      }
       if (registration.status === "CANCELLED" || registration.status === "REJECTED") {
         throw new DomainError("INVALID_STATE", `A ${registration.status.toLowerCase()} registration cannot take payments.`, ["input", "registrationId"]);
       }
@@ -372,14 +396,37 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
       if (currency !== registration.currency) {
         throw new DomainError("INVALID", `This registration is paid in ${registration.currency}, not ${currency}.`, ["input", "currency"]);
       }
-      tx.insert(payments).values({ id: newId("payment"), registrationId: registration.id, amountMinor: input.amountMinor, currency, method, reference, receivedAt, createdAt: now }).run();
-      const paid = amountPaidMinor(tx, registration.id);
+      const paidBefore = amountPaidMinor(tx, registration.id);
+      const remaining = registration.amountDueMinor - paidBefore;
+      if (input.amountMinor > remaining) {
+        throw new DomainError(
+          "OVERPAYMENT",
+          remaining <= 0
+            ? "This registration is already paid in full."
+            : `Only ${formatMoney(remaining, currency)} remains due; ${formatMoney(input.amountMinor, currency)} would be more than that.`,
+          ["input", "amountMinor"],
+        );
+      }
+      const paymentId = newId("payment");
+      const payment = tx.insert(payments).values({ id: paymentId, registrationId: registration.id, amountMinor: input.amountMinor, currency, method, reference, receivedAt, createdAt: now }).returning().get();
+      const paid = paidBefore + input.amountMinor;
       recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAYMENT_RECORDED", note: `${formatMoney(input.amountMinor, currency)} by ${method}${reference ? ` (${reference})` : ""}; paid ${formatMoney(paid, currency)} of ${formatMoney(registration.amountDueMinor, currency)}` });
+      // The receipt's figures are those of this payment's moment, whatever is paid later.
+      mail(tx, deps.clock, registration, event, "PAYMENT_RECEIVED", paymentId, {
+        amount: formatMoney(input.amountMinor, currency),
+        method,
+        reference,
+        paidSoFar: formatMoney(paid, currency),
+        remaining: formatMoney(registration.amountDueMinor - paid, currency),
+        paidInFull: paid >= registration.amountDueMinor,
+      });
+      const touched = setStatus(tx, registration, now, {});
+      enqueueWebhooks(tx, now, "PAYMENT_RECORDED", { registration: touched, event, payment });
       if (registration.status === "AWAITING_PAYMENT" && paid >= registration.amountDueMinor) {
         recordChange(tx, { registrationId: registration.id, at: now, actor, action: "PAID_IN_FULL", fromStatus: "AWAITING_PAYMENT", toStatus: "CONFIRMED" });
-        return enterConfirmed(tx, deps, registration, event, now);
+        return enterConfirmed(tx, deps, touched, event, now);
       }
-      return setStatus(tx, registration, now, {});
+      return touched;
     },
   );
 }
@@ -411,6 +458,8 @@ function cancelInTransaction(tx: Writer, deps: Deps, registrationId: string, rea
   });
   recordChange(tx, { registrationId, at: now, actor, action, fromStatus: registration.status, toStatus: "CANCELLED", note: reason });
   mail(tx, deps.clock, cancelled, event, "REGISTRATION_CANCELLED", "initial", { reason, lapsed: action === "OFFER_LAPSED" });
+  if (action === "OFFER_LAPSED") enqueueWebhooks(tx, now, "WAITLIST_OFFER_EXPIRED", { registration: cancelled, event });
+  enqueueWebhooks(tx, now, "REGISTRATION_CANCELLED", { registration: cancelled, event });
   if (registration.status !== "WAITLISTED") promoteFromWaitlist(tx, deps, event, now);
   return cancelled;
 }

@@ -1,0 +1,66 @@
+import { asc, eq, inArray } from "drizzle-orm";
+import { formatDate, formatDateSpan } from "../../common/time.js";
+import type { Config } from "../../config.js";
+import { certificates, eventPartners, events, organisations, registrations, venues } from "../../db/schema.js";
+import type { Writer } from "../../mail/outbox.js";
+import { addressOneLine } from "../../mail/venue-format.js";
+import { creditDesignationOf } from "./attendance-rules.js";
+import type { CertificateRow } from "./attendance.service.js";
+import { verifyUrlOf } from "./certificate-links.js";
+
+/** Everything the certificate PDF prints, read once from the database. */
+export interface CertificateDocument {
+  certificate: CertificateRow;
+  registrationId: string;
+  eventId: string;
+  attendeeName: string;
+  eventTitle: string;
+  /** "4–6 Oct 2023". */
+  dates: string;
+  venue: string | null;
+  hosts: string[];
+  deliveredWith: string[];
+  jointSponsors: string[];
+  creditName: string | null;
+  creditsAwarded: number;
+  statement: string | null;
+  issuedOn: string;
+  verifyUrl: string;
+}
+
+export function loadCertificateDocument(db: Writer, config: Pick<Config, "publicUrl">, certificateId: string): CertificateDocument | null {
+  const certificate = db.select().from(certificates).where(eq(certificates.id, certificateId)).get();
+  if (!certificate) return null;
+  const registration = db.select({ id: registrations.id, eventId: registrations.eventId }).from(registrations).where(eq(registrations.id, certificate.registrationId)).get()!;
+  const event = db.select().from(events).where(eq(events.id, registration.eventId)).get()!;
+  const venue = event.venueId ? db.select().from(venues).where(eq(venues.id, event.venueId)).get() : undefined;
+  const partners = db.select().from(eventPartners).where(eq(eventPartners.eventId, event.id)).orderBy(asc(eventPartners.position)).all();
+  const names = new Map(
+    partners.length
+      ? db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, partners.map((partner) => partner.organisationId))).all().map((row) => [row.id, row.name])
+      : [],
+  );
+  const withRole = (role: string) => partners.filter((partner) => partner.roles.includes(role)).map((partner) => names.get(partner.organisationId)!);
+  return {
+    certificate,
+    registrationId: registration.id,
+    eventId: event.id,
+    attendeeName: certificate.attendeeName,
+    eventTitle: certificate.eventTitle,
+    dates: formatDateSpan(event.startsAt, event.endsAt, event.timeZone),
+    venue: venue ? addressOneLine(venue) : null,
+    hosts: withRole("HOST"),
+    deliveredWith: withRole("DELIVERY_PARTNER"),
+    jointSponsors: withRole("SPONSOR"),
+    creditName: certificate.creditName,
+    creditsAwarded: certificate.creditsAwarded,
+    statement: creditDesignationOf(event)?.statement ?? null,
+    issuedOn: formatDate(certificate.issuedAt, event.timeZone),
+    verifyUrl: verifyUrlOf(config, certificate.number),
+  };
+}
+
+/** "18", "17.5", "17.25": credit as printed. */
+export function formatCredits(credits: number): string {
+  return String(Number(credits.toFixed(2)));
+}

@@ -1,0 +1,275 @@
+import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
+import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import { HOUR_MS } from "../../common/time.js";
+import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/schema.js";
+import { writeTransaction } from "../../db/write-transaction.js";
+import type { Deps } from "../../deps.js";
+import { workerIdentity } from "../../mail/deliver.js";
+import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { subjectFor } from "../../mail/subjects.js";
+import type { MailLog } from "../../mail/transport.js";
+import { signatureHeader } from "./webhook-signing.js";
+import { resolveDestination, type Destination } from "./webhook-url-policy.js";
+import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow } from "./webhooks.service.js";
+
+/*
+ * The worker's half of webhooks: claims due deliveries with a lease (as mail/deliver.ts
+ * does for emails), signs and POSTs each one, and records the outcome with what it means
+ * for the endpoint. At-least-once: a receiver that answered but whose answer was lost gets
+ * the message again with the same webhook-id, which is how it recognises a repeat.
+ *
+ * - 15 s for the whole exchange; redirects are not followed (a 3xx is a failure);
+ *   2xx is success, anything else a failure, retried after the delays below (about 3 days
+ *   in all), then FAILED.
+ * - 410 Gone: the receiver says the endpoint is gone; it is DISABLED at once.
+ * - Failures without a success in between for 24 h make the endpoint FAILING (still
+ *   retried), for 5 days DISABLED; the owner is emailed at each step.
+ */
+
+const MINUTE_MS = 60_000;
+
+/** The wait after each failed attempt (1st, 2nd, …): 10 attempts over about 69 hours. */
+export const webhookRetryDelaysMs = [5_000, 5 * MINUTE_MS, 30 * MINUTE_MS, 2 * HOUR_MS, 5 * HOUR_MS, 10 * HOUR_MS, 12 * HOUR_MS, 16 * HOUR_MS, 24 * HOUR_MS];
+export const FAILING_AFTER_MS = 24 * HOUR_MS;
+export const DISABLED_AFTER_MS = 5 * 24 * HOUR_MS;
+
+export interface WebhookDeliveryOptions {
+  batchSize: number;
+  /** Longer than one send can take (timeoutMs); renewed before each send of a batch. */
+  leaseMs: number;
+  /** Endpoints sent to at once; one endpoint's messages go one after another. */
+  concurrency: number;
+  maxBatches: number;
+  timeoutMs: number;
+}
+
+export const defaultWebhookDeliveryOptions: WebhookDeliveryOptions = { batchSize: 25, leaseMs: 60_000, concurrency: 5, maxBatches: 10, timeoutMs: 15_000 };
+
+export interface WebhookRunSummary {
+  claimed: number;
+  succeeded: number;
+  retrying: number;
+  failed: number;
+  released: number;
+}
+
+type Outcome = Exclude<keyof WebhookRunSummary, "claimed">;
+
+const dueStatuses = ["PENDING", "RETRYING"] as const;
+
+function due(now: Date) {
+  return and(inArray(webhookDeliveries.status, [...dueStatuses]), lte(webhookDeliveries.nextAttemptAt, now), or(isNull(webhookDeliveries.claimedUntil), lte(webhookDeliveries.claimedUntil, now)));
+}
+
+function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string): WebhookDeliveryRow[] {
+  const now = deps.clock.now();
+  const ids = deps.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(due(now)).orderBy(webhookDeliveries.createdAt, webhookDeliveries.id).limit(options.batchSize);
+  return deps.db
+    .update(webhookDeliveries)
+    .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
+    .where(and(inArray(webhookDeliveries.id, ids), due(now)))
+    .returning()
+    .all();
+}
+
+function stillOurs(rowId: string, owner: string) {
+  return and(eq(webhookDeliveries.id, rowId), eq(webhookDeliveries.claimedBy, owner), inArray(webhookDeliveries.status, [...dueStatuses]));
+}
+
+interface Response {
+  status: number | null;
+  error: string | null;
+}
+
+/** One POST to the checked address, never following a redirect, with a deadline for the whole exchange. */
+function post(destination: Destination, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; snippet: string }> {
+  const { url, address, family } = destination;
+  // Connect to the address that was checked, whatever the name resolves to by now.
+  const lookup: LookupFunction = (_hostname, options, callback) => {
+    if (options.all) (callback as unknown as (error: null, addresses: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        if (size < 1024) chunks.push(chunk);
+        size += chunk.length;
+        // Only the start of an answer is kept for the log; the rest is not waited for.
+        if (size >= 1024) response.destroy();
+      });
+      const done = () => resolve({ status: response.statusCode ?? 0, snippet: Buffer.concat(chunks).toString("utf8").slice(0, 500) });
+      response.on("end", done);
+      response.on("close", done);
+      response.on("error", () => done());
+    });
+    request.on("error", (error) => reject(error.name === "AbortError" || error.name === "TimeoutError" ? new Error(`no response within ${timeoutMs / 1000} s`) : error));
+    request.end(body);
+  });
+}
+
+async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions): Promise<Response> {
+  const now = deps.clock.now();
+  const secrets = [endpoint.secret];
+  if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) secrets.push(endpoint.previousSecret);
+  const timestamp = Math.floor(now.getTime() / 1000);
+  try {
+    // Checked again at every send: a name may resolve elsewhere now than when the endpoint was made.
+    const destination = await resolveDestination(endpoint.url, deps.config.webhooksAllowPrivate);
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": "event-registration-webhooks/1",
+      "webhook-id": row.messageId,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": signatureHeader(secrets, row.messageId, timestamp, row.payload),
+    };
+    const { status, snippet } = await post(destination, headers, row.payload, options.timeoutMs);
+    if (status >= 200 && status < 300) return { status, error: null };
+    const location = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
+    return { status, error: `HTTP ${status}${location}${snippet ? `: ${snippet}` : ""}`.slice(0, 1000) };
+  } catch (error) {
+    const details = error as NodeJS.ErrnoException;
+    return { status: null, error: `${details.code ? `${details.code}: ` : ""}${details.message ?? String(error)}`.slice(0, 1000) };
+  }
+}
+
+/** The owner's address: the organisation's contact email, or for an admin's endpoint the operator's (MAIL_FROM's address). */
+function ownerAddress(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow): string | null {
+  if (endpoint.organisationId === null) return deps.config.mailFrom.replace(/^.*<([^>]+)>.*$/, "$1");
+  return tx.select({ email: organisations.email }).from(organisations).where(eq(organisations.id, endpoint.organisationId)).get()?.email ?? null;
+}
+
+function notifyOwner(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow, status: "FAILING" | "DISABLED", since: Date, lastError: string | null): void {
+  const to = ownerAddress(tx, deps, endpoint);
+  if (!to) return;
+  enqueueEmail(tx, deps.clock, {
+    kind: "WEBHOOK_ENDPOINT_FAILING",
+    to,
+    subject: subjectFor("WEBHOOK_ENDPOINT_FAILING", { disabled: status === "DISABLED" }),
+    dedupeKey: `${endpoint.id}:WEBHOOK_ENDPOINT_FAILING:${status}:${since.getTime()}`,
+    registrationId: null,
+    payload: { url: endpoint.url, status, failingSince: since.toISOString(), lastError },
+  });
+}
+
+/** Disables an endpoint: nothing more is sent to it, what was waiting is failed, the owner is told. */
+function disable(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow, now: Date, reason: string, lastError: string | null): void {
+  tx.update(webhookEndpoints).set({ status: "DISABLED", disabledReason: reason, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id)).run();
+  failPendingDeliveries(tx, endpoint.id, now, `The endpoint was disabled: ${reason}`);
+  notifyOwner(tx, deps, endpoint, "DISABLED", endpoint.failingSince ?? now, lastError);
+}
+
+function record(deps: Deps, row: WebhookDeliveryRow, response: Response, owner: string): Outcome {
+  return writeTransaction(deps.db, (tx) => {
+    const current = tx.select().from(webhookDeliveries).where(stillOurs(row.id, owner)).get();
+    if (!current) return "released";
+    const endpoint = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
+    const now = deps.clock.now();
+    const attempts = current.attempts + 1;
+    const done = { attempts, claimedUntil: null, claimedBy: null, lastResponseStatus: response.status };
+    if (response.error === null) {
+      tx.update(webhookDeliveries).set({ ...done, status: "SUCCEEDED", deliveredAt: now, lastError: null, nextAttemptAt: null }).where(eq(webhookDeliveries.id, row.id)).run();
+      if (endpoint && (endpoint.failingSince || endpoint.status === "FAILING")) {
+        tx.update(webhookEndpoints)
+          .set({ failingSince: null, status: endpoint.status === "FAILING" ? "ENABLED" : endpoint.status, updatedAt: now })
+          .where(eq(webhookEndpoints.id, endpoint.id))
+          .run();
+      }
+      return "succeeded";
+    }
+    if (response.status === 410) {
+      tx.update(webhookDeliveries).set({ ...done, status: "FAILED", lastError: response.error, nextAttemptAt: null }).where(eq(webhookDeliveries.id, row.id)).run();
+      if (endpoint && endpoint.status !== "DISABLED") disable(tx, deps, endpoint, now, "The receiver answered 410 Gone.", response.error);
+      return "failed";
+    }
+    const givingUp = attempts > webhookRetryDelaysMs.length;
+    tx.update(webhookDeliveries)
+      .set({ ...done, status: givingUp ? "FAILED" : "RETRYING", lastError: response.error, nextAttemptAt: givingUp ? null : new Date(now.getTime() + webhookRetryDelaysMs[attempts - 1]!) })
+      .where(eq(webhookDeliveries.id, row.id))
+      .run();
+    if (endpoint && endpoint.status !== "DISABLED") {
+      const since = endpoint.failingSince ?? now;
+      const failingFor = now.getTime() - since.getTime();
+      if (failingFor >= DISABLED_AFTER_MS) {
+        disable(tx, deps, { ...endpoint, failingSince: since }, now, "Deliveries failed for 5 days.", response.error);
+      } else if (failingFor >= FAILING_AFTER_MS && endpoint.status === "ENABLED") {
+        tx.update(webhookEndpoints).set({ status: "FAILING", failingSince: since, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id)).run();
+        notifyOwner(tx, deps, endpoint, "FAILING", since, response.error);
+      } else if (!endpoint.failingSince) {
+        tx.update(webhookEndpoints).set({ failingSince: since }).where(eq(webhookEndpoints.id, endpoint.id)).run();
+      }
+    }
+    return givingUp ? "failed" : "retrying";
+  });
+}
+
+async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookDeliveryOptions, owner: string, log: MailLog, stopping?: AbortSignal): Promise<Outcome> {
+  const release = () => deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
+  if (stopping?.aborted) {
+    release();
+    return "released";
+  }
+  // A full lease ahead of the send; a row another worker took meanwhile is not sent twice.
+  const renewed = deps.db
+    .update(webhookDeliveries)
+    .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
+    .where(stillOurs(row.id, owner))
+    .run().changes;
+  if (renewed === 0) return "released";
+  const endpoint = deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
+  if (!endpoint || endpoint.status === "DISABLED") {
+    deps.db.update(webhookDeliveries).set({ status: "FAILED", lastError: "The endpoint is disabled.", nextAttemptAt: null, claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
+    return "failed";
+  }
+  const response = await send(deps, endpoint, row, options);
+  const outcome = record(deps, row, response, owner);
+  if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, outcome }, "webhook delivery failed");
+  return outcome;
+}
+
+/** Claims and sends due webhook deliveries, batch after batch, until none are due or maxBatches is reached. */
+export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Partial<WebhookDeliveryOptions> = {}, stopping?: AbortSignal): Promise<WebhookRunSummary> {
+  const options = { ...defaultWebhookDeliveryOptions, ...overrides };
+  const owner = workerIdentity;
+  const summary: WebhookRunSummary = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, released: 0 };
+  for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
+    const claimed = claimDue(deps, options, owner);
+    if (claimed.length === 0) break;
+    summary.claimed += claimed.length;
+    const byEndpoint = new Map<string, WebhookDeliveryRow[]>();
+    for (const row of claimed) byEndpoint.set(row.endpointId, [...(byEndpoint.get(row.endpointId) ?? []), row]);
+    const lanes = [...byEndpoint.values()];
+    let next = 0;
+    const lane = async () => {
+      while (next < lanes.length) {
+        const rows = lanes[next++]!;
+        for (let index = 0; index < rows.length; index++) {
+          const row = rows[index]!;
+          let outcome: Outcome;
+          try {
+            outcome = await deliverOne(deps, row, options, owner, log, stopping);
+          } catch (error) {
+            // Its lease runs out and it is tried again.
+            outcome = "released";
+            log.error({ err: error, deliveryId: row.id }, "could not record a webhook delivery");
+          }
+          summary[outcome]++;
+          // A receiver that just failed (down, or slow up to the timeout) is not tried again
+          // for its other messages in this step: they are handed back, still due.
+          if (outcome === "retrying" || outcome === "failed") {
+            const rest = rows.slice(index + 1);
+            for (const other of rest) deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(other.id, owner)).run();
+            summary.released += rest.length;
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, lanes.length) }, lane));
+  }
+  return summary;
+}

@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCourse, CREATE_EVENT, courseInput, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
+import { deliveries, drain, receivedEmail, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
+import { createKey, createPartner, rowCounts, setPartners } from "../security/fixtures.js";
+
+const REVIEW = /* GraphQL */ `
+  mutation ($input: ReviewRegistrationInput!) { reviewRegistration(input: $input) { registration { status paymentUrl } userErrors { code message } } }
+`;
+const PAY = /* GraphQL */ `
+  mutation ($input: RecordPaymentInput!) {
+    recordPayment(input: $input) {
+      registration { id status paymentUrl payment { amountPaid { amountMinor } paidInFull payments { reference amount { amountMinor } } } }
+      userErrors { field code message }
+    }
+  }
+`;
+const READ = /* GraphQL */ `
+  query ($id: ID!) { registration(id: $id) { reference status paymentUrl payment { amountPaid { amountMinor } payments { reference } } event { payment { urlTemplate instructions } } } }
+`;
+
+const template = "https://pay.booking-partner.example/checkout?ref={reference}&course=mbt";
+const instructions = "Pay by card on our site; quote your reference on bank transfers.";
+
+describe("payment at the booking partner", () => {
+  let mail: MailHarness;
+  let course: TestCourse;
+  const keys: Record<"booking" | "host" | "sponsor" | "stranger" | "delivery", string> = {} as never;
+
+  beforeAll(async () => {
+    mail = await startMailHarness({ now: "2023-06-01T12:00:00Z" });
+    const server = mail.server;
+    course = await createCourse(server, { paymentUrlTemplate: template, paymentInstructions: instructions });
+    const orgs = {
+      booking: await createPartner(server, "booking-b"),
+      host: await createPartner(server, "host-h"),
+      sponsor: await createPartner(server, "sponsor-s"),
+      stranger: await createPartner(server, "stranger-x"),
+      delivery: await createPartner(server, "delivery-d"),
+    };
+    await setPartners(server, course.id, [
+      { organisationId: orgs.host, roles: ["HOST"] },
+      { organisationId: orgs.booking, roles: ["BOOKING_PARTNER"] },
+      { organisationId: orgs.sponsor, roles: ["SPONSOR"] },
+      { organisationId: orgs.delivery, roles: ["DELIVERY_PARTNER"] },
+    ]);
+    for (const [name, organisationId] of Object.entries(orgs)) keys[name as keyof typeof keys] = (await createKey(server, { kind: "SECRET", organisationId })).key;
+  });
+  afterAll(() => mail.close());
+
+  async function approvedRegistration() {
+    const { data } = await mail.server.gql(REGISTER, { input: registrationInput(course) });
+    expect(data.register.userErrors).toEqual([]);
+    const { id, reference } = data.register.registration;
+    const approved = await mail.server.admin(REVIEW, { input: { registrationId: id, decision: "APPROVE" } });
+    expect(approved.data.reviewRegistration.registration.status).toBe("AWAITING_PAYMENT");
+    return { id: id as string, reference: reference as string };
+  }
+
+  const pay = (key: string, input: Record<string, unknown>) => mail.server.gql(PAY, { input: { currency: "USD", method: "card", ...input } }, { token: key });
+
+  it("refuses payment URL templates without {reference} or outside http(s), and changes nothing", async () => {
+    // given
+    const before = rowCounts(mail.server);
+    for (const [paymentUrlTemplate, message] of [
+      ["https://pay.example/checkout", /\{reference\}/],
+      ["ftp://pay.example/{reference}", /http\(s\)/],
+      ["javascript:alert({reference})", /http\(s\)/],
+      ["not a url {reference}", /http\(s\)/],
+    ] as const) {
+      // when
+      const { data } = await mail.server.admin(CREATE_EVENT, { input: courseInput({ paymentUrlTemplate }) });
+      // then
+      expect(data.createEvent.event).toBeNull();
+      expect(data.createEvent.userErrors).toEqual([{ field: ["input", "paymentUrlTemplate"], code: "INVALID", message: expect.stringMatching(message) }]);
+    }
+    expect(rowCounts(mail.server)).toEqual(before);
+  });
+
+  it("shows the registration's own payment link in the approval email and the API, until it is paid in full", async () => {
+    // given an approved application
+    const { id, reference } = await approvedRegistration();
+    const expectedUrl = template.replace("{reference}", encodeURIComponent(reference));
+
+    // then the API shows the link and the event's instructions
+    const read = await mail.server.admin(READ, { id });
+    expect(read.data.registration).toMatchObject({ paymentUrl: expectedUrl, event: { payment: { urlTemplate: template, instructions } } });
+
+    // and the approval email carries them, in both parts
+    await drain(mail.server.app.worker);
+    const approval = receivedEmail(mail, id, "APPLICATION_APPROVED");
+    expect(approval.parsed.text).toContain(`Pay online: ${expectedUrl}`);
+    expect(approval.parsed.text).toContain(instructions);
+    expect(String(approval.parsed.html)).toContain(`href="${expectedUrl.replaceAll("&", "&amp;")}"`);
+
+    // when the booking partner records part of it, then the host the rest
+    const part = await pay(keys.booking, { registrationId: id, amountMinor: 50000, reference: "ch_1" });
+    expect(part.errors).toBeUndefined();
+    expect(part.data.recordPayment).toMatchObject({ registration: { status: "AWAITING_PAYMENT", paymentUrl: expectedUrl }, userErrors: [] });
+    const rest = await pay(keys.host, { registrationId: id, amountMinor: 75000, reference: "ch_2" });
+
+    // then it is confirmed and no link is shown any more
+    expect(rest.data.recordPayment).toMatchObject({ registration: { status: "CONFIRMED", paymentUrl: null, payment: { paidInFull: true } }, userErrors: [] });
+    expect((await mail.server.admin(READ, { id })).data.registration.paymentUrl).toBeNull();
+  });
+
+  it("shows the payment link in the waitlist offer email", async () => {
+    // given a one-seat course without review, its seat held, and someone waiting
+    const small = await createCourse(mail.server, { capacity: 1, requiresReview: false, paymentUrlTemplate: template, paymentInstructions: instructions });
+    const first = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    expect(waiting.data.register.registration.status).toBe("WAITLISTED");
+    const { id, reference } = waiting.data.register.registration;
+    // a waitlisted registration has nothing to pay yet
+    expect((await mail.server.admin(READ, { id })).data.registration.paymentUrl).toBeNull();
+
+    // when the seat is freed
+    await mail.server.admin(`mutation ($id: ID!) { cancelRegistration(input: { registrationId: $id }) { userErrors { code } } }`, { id: first.data.register.registration.id });
+    await drain(mail.server.app.worker);
+
+    // then the offer carries the link with the waiting registrant's reference
+    const offer = receivedEmail(mail, id, "WAITLIST_PLACE_OFFERED");
+    expect(offer.parsed.text).toContain(`Pay online: ${template.replace("{reference}", encodeURIComponent(reference))}`);
+    expect(offer.parsed.text).toContain(instructions);
+  });
+
+  it("records the same (registration, reference) once, however often it is sent", async () => {
+    // given
+    const { id } = await approvedRegistration();
+    const first = await pay(keys.booking, { registrationId: id, amountMinor: 25000, reference: "pi_3Nx" });
+
+    // when the partner retries
+    const again = await pay(keys.booking, { registrationId: id, amountMinor: 25000, reference: "pi_3Nx" });
+
+    // then the same answer, one payment, one receipt
+    expect(again.data.recordPayment).toEqual(first.data.recordPayment);
+    expect(again.data.recordPayment.registration.payment.payments).toEqual([{ reference: "pi_3Nx", amount: { amountMinor: 25000 } }]);
+    expect(deliveries(mail.server, { registrationId: id, kind: "PAYMENT_RECEIVED" })).toHaveLength(1);
+
+    // and the same reference with another amount is a conflict that changes nothing
+    const conflict = await pay(keys.booking, { registrationId: id, amountMinor: 30000, reference: "pi_3Nx" });
+    expect(conflict.data.recordPayment.userErrors).toEqual([{ field: ["input", "reference"], code: "IDEMPOTENCY_CONFLICT", message: expect.any(String) }]);
+    expect((await mail.server.admin(READ, { id })).data.registration.payment.amountPaid.amountMinor).toBe(25000);
+  });
+
+  it("refuses a payment beyond the amount due as OVERPAYMENT, changing nothing", async () => {
+    // given 1,000.00 of 1,250.00 paid
+    const { id } = await approvedRegistration();
+    await pay(keys.booking, { registrationId: id, amountMinor: 100000, reference: "a" });
+    const before = rowCounts(mail.server);
+
+    // when 300.00 more is recorded
+    const over = await pay(keys.booking, { registrationId: id, amountMinor: 30000, reference: "b" });
+
+    // then
+    expect(over.data.recordPayment).toEqual({ registration: null, userErrors: [{ field: ["input", "amountMinor"], code: "OVERPAYMENT", message: "Only $250.00 remains due; $300.00 would be more than that." }] });
+    expect(rowCounts(mail.server)).toEqual(before);
+    expect((await mail.server.admin(READ, { id })).data.registration).toMatchObject({ status: "AWAITING_PAYMENT", payment: { amountPaid: { amountMinor: 100000 } } });
+  });
+
+  it("lets only admins and the event's host or booking partner record payments", async () => {
+    // given
+    const { id } = await approvedRegistration();
+    const before = rowCounts(mail.server);
+
+    // when a sponsor, a delivery partner, an unrelated partner or the registrant's own token try
+    const sponsor = await pay(keys.sponsor, { registrationId: id, amountMinor: 100 });
+    const delivery = await pay(keys.delivery, { registrationId: id, amountMinor: 100 });
+    const stranger = await pay(keys.stranger, { registrationId: id, amountMinor: 100 });
+    const anonymous = await mail.server.gql(PAY, { input: { registrationId: id, amountMinor: 100, currency: "USD", method: "card" } });
+
+    // then
+    expect(sponsor.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(delivery.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(stranger.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(rowCounts(mail.server)).toEqual(before);
+
+    // and the admin still may
+    const admin = await mail.server.admin(PAY, { input: { registrationId: id, amountMinor: 100, currency: "USD", method: "cash" } });
+    expect(admin.data.recordPayment.userErrors).toEqual([]);
+  });
+
+  it("mails a receipt for each payment, with the amount and what remains due", async () => {
+    // given
+    const { id } = await approvedRegistration();
+
+    // when two payments are recorded
+    await pay(keys.booking, { registrationId: id, amountMinor: 50000, reference: "r-1", method: "card" });
+    await drain(mail.server.app.worker);
+    await pay(keys.host, { registrationId: id, amountMinor: 75000, reference: "r-2", method: "bank transfer" });
+    await drain(mail.server.app.worker);
+
+    // then two receipts reached the SMTP server, each with its own figures
+    const receipts = deliveries(mail.server, { registrationId: id, kind: "PAYMENT_RECEIVED" });
+    expect(receipts).toHaveLength(2);
+    const texts = receipts.map((row) => {
+      const matches = mail.smtp.received.filter((email) => email.messageId === row.messageId);
+      expect(matches).toHaveLength(1);
+      return matches[0]!.parsed.text ?? "";
+    });
+    expect(texts[0]).toContain("Amount received: $500.00");
+    expect(texts[0]).toContain("Payment reference: r-1");
+    expect(texts[0]).toContain("Remaining due: $750.00");
+    // (the first was sent while money was still due: it links the payment page; the second does not)
+    expect(texts[0]).toContain("Pay online: https://pay.booking-partner.example/checkout?ref=");
+    expect(texts[1]).not.toContain("Pay online");
+    expect(texts[1]).toContain("Amount received: $750.00");
+    expect(texts[1]).toContain("Method: bank transfer");
+    expect(texts[1]).toContain("Remaining due: nothing, your place is paid in full.");
+    expect(mail.smtp.received.find((email) => email.messageId === receipts[0]!.messageId)!.parsed.subject).toMatch(/^Payment received: MBT Basic Training \(MBT-/);
+  });
+});
