@@ -1,10 +1,13 @@
-import QRCode from "qrcode";
 import type { Attachment } from "nodemailer/lib/mailer/index.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import { formatCredits, loadCertificateDocument } from "../modules/attendance/certificate-document.js";
-import { renderCertificatePdf } from "../modules/attendance/certificate-pdf.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
+
+// pdfkit and qrcode (about 33 MB resident) load on the first certificate or QR code, not at start:
+// most processes never draw one, and the public read path pays for their memory otherwise.
+const certificatePdf = () => import("../modules/attendance/certificate-pdf.js");
+const qrCodes = async () => (await import("qrcode")).default;
 
 /*
  * What attendance adds to a message, made at send time (both are async): the check-in QR
@@ -25,7 +28,7 @@ export const noAttendanceExtras: AttendanceMailExtras = { checkIn: null, certifi
 export async function attendanceExtrasFor(db: Db, config: Config, delivery: DeliveryRow, facts: EmailFacts): Promise<AttendanceMailExtras> {
   const registration = facts.registration;
   if (delivery.kind === "BOOKING_CONFIRMED" && registration?.checkInCode && facts.event?.status !== "CANCELLED") {
-    const png = await QRCode.toBuffer(registration.checkInCode, { type: "png", errorCorrectionLevel: "M", margin: 4, width: 240 });
+    const png = await (await qrCodes()).toBuffer(registration.checkInCode, { type: "png", errorCorrectionLevel: "M", margin: 4, width: 240 });
     return {
       checkIn: { code: registration.checkInCode, qrCid: CHECK_IN_QR_CID },
       certificate: null,
@@ -35,7 +38,7 @@ export async function attendanceExtrasFor(db: Db, config: Config, delivery: Deli
   if (delivery.kind === "CERTIFICATE_ISSUED" && typeof delivery.payload.certificateId === "string") {
     const document = loadCertificateDocument(db, config, delivery.payload.certificateId);
     if (!document) return noAttendanceExtras;
-    const pdf = await renderCertificatePdf(document);
+    const pdf = await (await certificatePdf()).renderCertificatePdf(document);
     return {
       checkIn: null,
       certificate: {

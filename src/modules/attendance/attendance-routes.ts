@@ -8,13 +8,16 @@ import { createLoaders } from "../../context.js";
 import { events, registrations } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { unknownCertificatePage, verifyPage } from "../../pages/certificate-verify-page.js";
-import QRCode from "qrcode";
 import { canDownloadCertificate, isEventStaff, isRegistrantOrAdmin } from "./attendance-access.js";
 import { attendanceCsv } from "./attendance-csv.js";
 import { findCertificateByNumber } from "./attendance.service.js";
 import { formatCredits, loadCertificateDocument } from "./certificate-document.js";
-import { renderCertificatePdf } from "./certificate-pdf.js";
 import { verificationOf } from "./certificate-verification.js";
+
+// pdfkit and qrcode (about 33 MB resident) load on the first certificate or QR code, not at start:
+// most processes never draw one, and the public read path pays for their memory otherwise.
+const certificatePdf = () => import("./certificate-pdf.js");
+const qrCodes = async () => (await import("qrcode")).default;
 
 /*
  * The HTTP side of certificates and attendance: the public verification page, the PDF
@@ -77,7 +80,7 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
     if (!document || !registration || !(await canDownloadCertificate({ viewer, loaders: createLoaders(deps.db) }, registration))) {
       return reply.code(404).send(errorBody("NOT_FOUND", "No certificate has this id."));
     }
-    const pdf = await renderCertificatePdf(document);
+    const pdf = await (await certificatePdf()).renderCertificatePdf(document);
     return reply.type("application/pdf").header("content-disposition", `inline; filename="certificate-${document.certificate.number}.pdf"`).send(pdf);
   });
 
@@ -90,7 +93,7 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
     if (!registration?.checkInCode || !isRegistrantOrAdmin({ viewer, loaders: createLoaders(deps.db) }, registration)) {
       return reply.code(404).send(errorBody("NOT_FOUND", "No check-in code for this registration."));
     }
-    const svg = await QRCode.toString(registration.checkInCode, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
+    const svg = await (await qrCodes()).toString(registration.checkInCode, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
     return reply.type("image/svg+xml").send(svg);
   });
 
