@@ -49,7 +49,7 @@ export class ClaimCertificateInput {
   @Field(() => ID)
   registrationId!: string;
 
-  @Field(() => Boolean, { description: "The registrant attests they claim only the credit commensurate with their participation." })
+  @Field(() => Boolean, { description: "The registrant attests they claim only the credit commensurate with their participation. Without it the claim is NOT_YET_EARNED (unless the certificate was already issued, which is returned)." })
   attestation!: boolean;
 }
 

@@ -241,13 +241,11 @@ function checkRatings(positions: number[], given: SubmitEvaluationInput["objecti
 
 /**
  * Issues the certificate when every condition holds; otherwise NOT_YET_EARNED, one
- * userError per unmet condition. A registration has at most one certificate: claiming
- * again returns it as it is.
+ * userError per unmet condition, the attestation among them. A registration has at most
+ * one certificate: claiming again returns it as it is, whatever the attestation says
+ * (it was given when the certificate was issued).
  */
 export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor: string): CertificateRow {
-  if (!input.attestation) {
-    throw new DomainError("INVALID", "Attest that you claim only the credit commensurate with the extent of your participation.", ["input", "attestation"]);
-  }
   return writeTransaction(deps.db, (tx) => {
     const registration = tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
     if (!registration) throw new DomainError("NOT_FOUND", "No registration has this id.", ["input", "registrationId"]);
@@ -271,7 +269,11 @@ export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor
     if (event.evaluationRequired && !tx.select({ id: evaluations.registrationId }).from(evaluations).where(eq(evaluations.registrationId, registration.id)).get()) {
       unmet.push("The evaluation has not been submitted.");
     }
-    if (unmet.length) throw new DomainError(unmet.map((message) => ({ code: "NOT_YET_EARNED" as const, message, field: ["input", "registrationId"] })));
+    const unmetErrors = unmet.map((message) => ({ code: "NOT_YET_EARNED" as const, message, field: ["input", "registrationId"] }));
+    if (!input.attestation) {
+      unmetErrors.push({ code: "NOT_YET_EARNED", message: "The attestation: attest that you claim only the credit commensurate with the extent of your participation.", field: ["input", "attestation"] });
+    }
+    if (unmetErrors.length) throw new DomainError(unmetErrors);
 
     const certificate = tx
       .insert(certificates)
