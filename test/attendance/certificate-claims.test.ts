@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
+import { pdfTextRuns } from "../helpers/pdf-text.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /*
  * A one-day course worth 17.125 CE hours in steps of 0.125, attended in full: the
- * certificate's attestation and its number.
+ * certificate's attestation, its number, and its PDF in a font that prints every name in
+ * Latin Extended, Greek and Cyrillic.
  */
 
 const RECORD = /* GraphQL */ `
@@ -105,5 +107,29 @@ describe("claiming a certificate and what it prints", () => {
       attendeeName: "Łukasz Иванов Zoë",
       creditsAwarded: 17.125,
     });
+  });
+
+  it("sets the PDF in embedded DejaVu Sans: every character of the name and title has a real glyph and reads back as written", async () => {
+    // given
+    const { data } = await server.admin(`query ($id: ID) { registration(id: $id) { certificate { pdfUrl } } }`, { id: people.lukasz.id });
+    const response = await fetch(`${server.app.url}${new URL(data.registration.certificate.pdfUrl).pathname}`, { headers: { authorization: `Bearer ${people.lukasz.token}` } });
+    const pdf = Buffer.from(await response.arrayBuffer());
+
+    // when
+    const runs = pdfTextRuns(pdf);
+
+    // then
+    expect(response.status).toBe(200);
+    expect(pdf.toString("latin1")).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans-Bold\b/);
+    expect(pdf.toString("latin1")).not.toContain("Helvetica");
+    expect(runs.length).toBeGreaterThan(5);
+    expect(runs.every((run) => /^[A-Z]{6}\+DejaVuSans(-Bold)?$/.test(run.font.baseFont))).toBe(true);
+    for (const text of ["Łukasz Иванов Zoë", title]) {
+      const run = runs.find((candidate) => candidate.text === text);
+      expect(run, text).toBeDefined();
+      expect(run!.font.baseFont).toMatch(/\+DejaVuSans-Bold$/);
+      // CID 0 is .notdef: the box a font draws for a character it has no glyph for.
+      expect(run!.cids).not.toContain(0);
+    }
   });
 });
