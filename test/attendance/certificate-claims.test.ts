@@ -5,8 +5,8 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /*
  * A one-day course worth 17.125 CE hours in steps of 0.125, attended in full: the
- * certificate's attestation, its number, and its PDF in a font that prints every name in
- * Latin Extended, Greek and Cyrillic.
+ * certificate's attestation, its number, its PDF in a font that prints every name in
+ * Latin Extended, Greek and Cyrillic, and the credit printed exactly as awarded.
  */
 
 const RECORD = /* GraphQL */ `
@@ -131,5 +131,20 @@ describe("claiming a certificate and what it prints", () => {
       // CID 0 is .notdef: the box a font draws for a character it has no glyph for.
       expect(run!.cids).not.toContain(0);
     }
+  });
+
+  it("prints the credit exactly as awarded on the verification page and in the PDF: 17.125, not 17.13", async () => {
+    // given
+    const { data } = await server.admin(`query ($id: ID) { registration(id: $id) { certificate { number pdfUrl } } }`, { id: people.lukasz.id });
+    const { number, pdfUrl } = data.registration.certificate;
+
+    // when
+    const page = await fetch(`${server.app.url}/verify/${number}`).then((response) => response.text());
+    const pdf = Buffer.from(await (await fetch(`${server.app.url}${new URL(pdfUrl).pathname}`, { headers: { authorization: `Bearer ${server.adminKey}` } })).arrayBuffer());
+
+    // then
+    expect(page).toContain("17.125 CE hours");
+    expect(page).not.toContain("17.13");
+    expect(pdfTextRuns(pdf).map((run) => run.text)).toContain("17.125 CE hours awarded");
   });
 });
