@@ -154,17 +154,27 @@ describe("attendance, credit and certificates of the demo course", () => {
     expect((await attendanceOf(people.ada)).evaluation).toBeNull();
   });
 
-  it("refuses a sponsor's key, and a host's key for another event's session: FORBIDDEN, nothing stored", async () => {
+  it("refuses a sponsor's key, a host's key for another event's session, and a partner's made-up session id: FORBIDDEN, nothing stored", async () => {
     // given
     mail.server.clock.set("2023-10-04T15:40:00Z");
+    const madeUp = "ses_01JD0000000000000000000000";
 
     // when
     const sponsor = await mail.server.gql(RECORD, { records: [record(people.ada, 1, "CHECK_IN", start(1))] }, { token: sponsorKey });
     const hostElsewhere = await asHost(RECORD, { records: [record(people.ada, 1, "CHECK_IN", start(1)), { ...record(people.elsewhere, 1, "CHECK_IN", start(1)), sessionId: otherSessionId }] });
+    // Per-record answers here would tell the sponsor which codes, registration ids and nonces exist.
+    const sponsorMadeUp = await mail.server.gql(RECORD, { records: [{ ...record(people.ada, 1, "CHECK_IN", start(1)), sessionId: madeUp }, { registrationId: people.bert.id, sessionId: madeUp, action: "CHECK_IN", nonce: "probe" }] }, { token: sponsorKey });
+    const hostMadeUp = await asHost(RECORD, { records: [record(people.ada, 1, "CHECK_IN", start(1)), { ...record(people.ada, 1, "CHECK_IN", start(1)), sessionId: madeUp }] });
+    const adminMadeUp = await mail.server.admin(RECORD, { records: [{ ...record(people.ada, 1, "CHECK_IN", start(1)), sessionId: madeUp }] });
 
     // then
     expect(sponsor.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(hostElsewhere.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(sponsorMadeUp.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(sponsorMadeUp.data).toBeNull();
+    expect(hostMadeUp.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    // An admin may name any session: an unknown one is that record's own NOT_FOUND, looked up before the registration.
+    expect(adminMadeUp.data.recordAttendance[0]).toMatchObject({ accepted: false, registration: null, userErrors: [{ code: "NOT_FOUND", field: ["records", "0", "sessionId"] }] });
     expect(countRecords()).toBe(0);
   });
 

@@ -85,10 +85,15 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
   const hasCode = record.checkInCode != null && record.checkInCode.trim() !== "";
   if (hasCode === (record.registrationId != null)) return refuse("INVALID", "Give exactly one of checkInCode and registrationId.", "checkInCode");
 
+  // The session first: the resolver has checked that the caller runs its event, so nothing
+  // below (registration ids, check-in codes, nonces) is looked up for a session of another.
+  const session = tx.select().from(sessions).where(eq(sessions.id, record.sessionId)).get();
+  if (!session) return refuse("NOT_FOUND", "No session has this id.", "sessionId");
   const registration = hasCode
     ? tx.select().from(registrations).where(eq(registrations.checkInCode, normalizeCheckInCode(record.checkInCode!).slice(0, 40))).get()
     : tx.select().from(registrations).where(eq(registrations.id, record.registrationId!)).get();
   if (!registration) return refuse("NOT_FOUND", hasCode ? "No registration has this check-in code." : "No registration has this id.", hasCode ? "checkInCode" : "registrationId");
+  if (session.eventId !== registration.eventId) return refuse("INVALID", "This session belongs to another event than the registration.", "sessionId");
 
   const existing = tx.select().from(attendanceRecords).where(eq(attendanceRecords.nonce, nonce)).get();
   if (existing) {
@@ -100,10 +105,6 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
     if (!same) return refuse("IDEMPOTENCY_CONFLICT", "This nonce was already recorded for a different scan.", "nonce");
     return { nonce: record.nonce, accepted: true, duplicate: true, registration, userErrors: [] };
   }
-
-  const session = tx.select().from(sessions).where(eq(sessions.id, record.sessionId)).get();
-  if (!session) return refuse("NOT_FOUND", "No session has this id.", "sessionId");
-  if (session.eventId !== registration.eventId) return refuse("INVALID", "This session belongs to another event than the registration.", "sessionId");
   if (registration.status !== "CONFIRMED") return refuse("INVALID_STATE", `Only a CONFIRMED registration can be checked in; this one is ${registration.status}.`, hasCode ? "checkInCode" : "registrationId");
 
   const now = deps.clock.now();
