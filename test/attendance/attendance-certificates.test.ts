@@ -431,6 +431,32 @@ describe("attendance, credit and certificates of the demo course", () => {
     const dora = lines.find((line) => line.includes(people.dora.email))!;
     expect(dora).toContain(`"'=HYPERLINK(""https://evil.example"")",'+Tabular,`);
   });
+
+  it("scopes a nonce to its session: the same nonce in another session or another event is another scan, stored; re-uploaded, each is a duplicate", async () => {
+    // given: firstUploadNonce is ada's day-1 check-in; another scanner numbers its scans the same way
+    const before = countRecords();
+    const batch = [
+      { ...record(people.ada, 2, "CHECK_OUT", end(2)), nonce: firstUploadNonce },
+      { ...record(people.elsewhere, 1, "CHECK_IN", start(1)), sessionId: otherSessionId, nonce: firstUploadNonce },
+    ];
+
+    // when
+    const first = await mail.server.admin(RECORD, { records: batch });
+    const again = await mail.server.admin(RECORD, { records: batch });
+
+    // then
+    expect(first.data.recordAttendance.map((result: { accepted: boolean; duplicate: boolean; userErrors: unknown[] }) => [result.accepted, result.duplicate, result.userErrors])).toEqual([
+      [true, false, []],
+      [true, false, []],
+    ]);
+    expect(again.data.recordAttendance.map((result: { accepted: boolean; duplicate: boolean }) => [result.accepted, result.duplicate])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(countRecords()).toBe(before + 2);
+    const stored = mail.server.app.deps.db.$client.prepare("SELECT session_id AS sessionId FROM attendance_records WHERE nonce = ? ORDER BY id").all(firstUploadNonce);
+    expect(stored).toEqual([{ sessionId: sessionIds[0] }, { sessionId: sessionIds[1] }, { sessionId: otherSessionId }]);
+  });
 });
 
 describe("a session across a change of daylight saving time", () => {

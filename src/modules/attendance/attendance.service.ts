@@ -51,8 +51,9 @@ export function normalizeCheckInCode(code: string): string {
 /**
  * Stores a batch of scans in one transaction. Each record stands alone: one with a
  * problem gets its own userErrors and stores nothing, the others are stored. A nonce
- * already stored with the same content is reported as a duplicate and changes nothing;
- * the same nonce with other content is a conflict.
+ * already stored in the same session with the same content is reported as a duplicate and
+ * changes nothing; the same nonce in that session with other content is a conflict.
+ * Nonces are scoped to their session: the same nonce in another session is another scan.
  *
  * Each record stored (not a duplicate, not refused) queues one attendance.recorded webhook
  * message in the same transaction: a scan is the fact a receiver keeps, by its nonce, and a
@@ -95,14 +96,14 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
   if (!registration) return refuse("NOT_FOUND", hasCode ? "No registration has this check-in code." : "No registration has this id.", hasCode ? "checkInCode" : "registrationId");
   if (session.eventId !== registration.eventId) return refuse("INVALID", "This session belongs to another event than the registration.", "sessionId");
 
-  const existing = tx.select().from(attendanceRecords).where(eq(attendanceRecords.nonce, nonce)).get();
+  // Before the status check: a scan stored earlier stays a duplicate after a cancellation.
+  const existing = tx.select().from(attendanceRecords).where(and(eq(attendanceRecords.sessionId, session.id), eq(attendanceRecords.nonce, nonce))).get();
   if (existing) {
     const same =
       existing.registrationId === registration.id &&
-      existing.sessionId === record.sessionId &&
       existing.action === record.action &&
       (!record.occurredAt || record.occurredAt.getTime() === existing.occurredAt.getTime());
-    if (!same) return refuse("IDEMPOTENCY_CONFLICT", "This nonce was already recorded for a different scan.", "nonce");
+    if (!same) return refuse("IDEMPOTENCY_CONFLICT", "This nonce was already recorded in this session for a different scan.", "nonce");
     return { nonce: record.nonce, accepted: true, duplicate: true, registration, userErrors: [] };
   }
   if (registration.status !== "CONFIRMED") return refuse("INVALID_STATE", `Only a CONFIRMED registration can be checked in; this one is ${registration.status}.`, hasCode ? "checkInCode" : "registrationId");
