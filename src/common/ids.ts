@@ -78,9 +78,18 @@ export function newCheckInCode(): string {
   return code;
 }
 
-/** A certificate number such as "CE-2023-7K3P9QXM": the year of issue and eight random characters. */
+/**
+ * A certificate number such as "CE-2023-7K3P9-QXM2H-TRB4C": the year of issue and fifteen
+ * random characters in groups of five (about 73 bits), so that numbers cannot be found by
+ * trying them on the public verification page. Numbers issued before were
+ * "CE-2023-7K3P9QXM" (eight characters) and still verify: a number is looked up as it is.
+ */
 export function newCertificateNumber(year: number): string {
-  let code = "";
-  for (let i = 0; i < 8; i++) code += referenceAlphabet[randomInt(referenceAlphabet.length)];
-  return `CE-${year}-${code}`;
+  const groups: string[] = [];
+  for (let group = 0; group < 3; group++) {
+    let code = "";
+    for (let i = 0; i < 5; i++) code += referenceAlphabet[randomInt(referenceAlphabet.length)];
+    groups.push(code);
+  }
+  return `CE-${year}-${groups.join("-")}`;
 }

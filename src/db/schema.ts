@@ -437,8 +437,12 @@ export const attendanceRecords = sqliteTable(
   "attendance_records",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    /** Unique per scan on a device: the same upload twice is stored once. */
-    nonce: text("nonce").notNull().unique(),
+    /**
+     * Unique per scan on a device, within its session: the same upload twice is stored once.
+     * Scoped to the session so that two scanning apps (or two events' staff) that number
+     * their scans the same way never collide.
+     */
+    nonce: text("nonce").notNull(),
     registrationId: text("registration_id").notNull().references(() => registrations.id),
     sessionId: text("session_id").notNull().references(() => sessions.id),
     action: text("action", { enum: ["CHECK_IN", "CHECK_OUT"] }).notNull(),
@@ -451,7 +455,10 @@ export const attendanceRecords = sqliteTable(
     /** How the attendee was identified: the scanned code or a manual check-in by registration id. */
     method: text("method", { enum: ["CODE", "REGISTRATION_ID"] }).notNull(),
   },
-  (table) => [index("attendance_records_registration_idx").on(table.registrationId, table.sessionId, table.occurredAt)],
+  (table) => [
+    index("attendance_records_registration_idx").on(table.registrationId, table.sessionId, table.occurredAt),
+    uniqueIndex("attendance_records_session_nonce_unique").on(table.sessionId, table.nonce),
+  ],
 );
 
 /** An admin's correction of the minutes present in one session; the latest per (registration, session) applies, earlier ones stay for the audit. */

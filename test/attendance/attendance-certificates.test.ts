@@ -154,17 +154,27 @@ describe("attendance, credit and certificates of the demo course", () => {
     expect((await attendanceOf(people.ada)).evaluation).toBeNull();
   });
 
-  it("refuses a sponsor's key, and a host's key for another event's session: FORBIDDEN, nothing stored", async () => {
+  it("refuses a sponsor's key, a host's key for another event's session, and a partner's made-up session id: FORBIDDEN, nothing stored", async () => {
     // given
     mail.server.clock.set("2023-10-04T15:40:00Z");
+    const madeUp = "ses_01JD0000000000000000000000";
 
     // when
     const sponsor = await mail.server.gql(RECORD, { records: [record(people.ada, 1, "CHECK_IN", start(1))] }, { token: sponsorKey });
     const hostElsewhere = await asHost(RECORD, { records: [record(people.ada, 1, "CHECK_IN", start(1)), { ...record(people.elsewhere, 1, "CHECK_IN", start(1)), sessionId: otherSessionId }] });
+    // Per-record answers here would tell the sponsor which codes, registration ids and nonces exist.
+    const sponsorMadeUp = await mail.server.gql(RECORD, { records: [{ ...record(people.ada, 1, "CHECK_IN", start(1)), sessionId: madeUp }, { registrationId: people.bert.id, sessionId: madeUp, action: "CHECK_IN", nonce: "probe" }] }, { token: sponsorKey });
+    const hostMadeUp = await asHost(RECORD, { records: [record(people.ada, 1, "CHECK_IN", start(1)), { ...record(people.ada, 1, "CHECK_IN", start(1)), sessionId: madeUp }] });
+    const adminMadeUp = await mail.server.admin(RECORD, { records: [{ ...record(people.ada, 1, "CHECK_IN", start(1)), sessionId: madeUp }] });
 
     // then
     expect(sponsor.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(hostElsewhere.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(sponsorMadeUp.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(sponsorMadeUp.data).toBeNull();
+    expect(hostMadeUp.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    // An admin may name any session: an unknown one is that record's own NOT_FOUND, looked up before the registration.
+    expect(adminMadeUp.data.recordAttendance[0]).toMatchObject({ accepted: false, registration: null, userErrors: [{ code: "NOT_FOUND", field: ["records", "0", "sessionId"] }] });
     expect(countRecords()).toBe(0);
   });
 
@@ -284,7 +294,10 @@ describe("attendance, credit and certificates of the demo course", () => {
 
     // then
     expect(beforeEvaluation.data.claimCertificate.userErrors).toEqual([{ code: "NOT_YET_EARNED", field: ["input", "registrationId"], message: "The evaluation has not been submitted." }]);
-    expect(withoutAttestation.data.claimCertificate.userErrors[0]).toMatchObject({ code: "INVALID", field: ["input", "attestation"] });
+    expect(withoutAttestation.data.claimCertificate.userErrors.map((error: { code: string; field: string[] }) => `${error.code} ${error.field.join(".")}`)).toEqual([
+      "NOT_YET_EARNED input.registrationId",
+      "NOT_YET_EARNED input.attestation",
+    ]);
     expect(invalid.data.submitEvaluation.userErrors.map((error: { code: string; field: string[] }) => `${error.code} ${error.field.join(".")}`)).toEqual([
       "INVALID input.objectiveRatings.0.rating",
       "INVALID input.objectiveRatings.2.position",
@@ -295,7 +308,7 @@ describe("attendance, credit and certificates of the demo course", () => {
     const certificate = claimed.data.claimCertificate.certificate;
     expect(claimed.data.claimCertificate.userErrors).toEqual([]);
     expect(certificate).toMatchObject({ status: "VALID", creditsAwarded: 18, registration: { id: people.ada.id } });
-    expect(certificate.number).toMatch(/^CE-2023-[2-9A-HJKMNP-TV-Z]{8}$/);
+    expect(certificate.number).toMatch(/^CE-2023-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}-[2-9A-HJKMNP-TV-Z]{5}$/);
     expect(certificate.verifyUrl).toBe(`${publicUrl}/verify/${certificate.number}`);
     expect(certificate.pdfUrl).toBe(`${publicUrl}/certificates/${certificate.id}.pdf`);
     expect(claimedAgain.data.claimCertificate.certificate).toEqual(certificate);
@@ -412,11 +425,37 @@ describe("attendance, credit and certificates of the demo course", () => {
     );
     expect(lines).toHaveLength(5);
     const ada = lines.find((line) => line.includes(people.ada.email))!;
-    expect(ada).toMatch(/,CONFIRMED,PRESENT,480,PRESENT,480,PRESENT,480,1440,1440,18,true,CE-2023-[A-Z0-9]{8},REVOKED$/);
+    expect(ada).toMatch(/,CONFIRMED,PRESENT,480,PRESENT,480,PRESENT,480,1440,1440,18,true,CE-2023-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5},REVOKED$/);
     const cleo = lines.find((line) => line.includes(people.cleo.email))!;
     expect(cleo).toContain(",PRESENT,480,PRESENT,480,ABSENT,0,960,1440,12,false,,");
     const dora = lines.find((line) => line.includes(people.dora.email))!;
     expect(dora).toContain(`"'=HYPERLINK(""https://evil.example"")",'+Tabular,`);
+  });
+
+  it("scopes a nonce to its session: the same nonce in another session or another event is another scan, stored; re-uploaded, each is a duplicate", async () => {
+    // given: firstUploadNonce is ada's day-1 check-in; another scanner numbers its scans the same way
+    const before = countRecords();
+    const batch = [
+      { ...record(people.ada, 2, "CHECK_OUT", end(2)), nonce: firstUploadNonce },
+      { ...record(people.elsewhere, 1, "CHECK_IN", start(1)), sessionId: otherSessionId, nonce: firstUploadNonce },
+    ];
+
+    // when
+    const first = await mail.server.admin(RECORD, { records: batch });
+    const again = await mail.server.admin(RECORD, { records: batch });
+
+    // then
+    expect(first.data.recordAttendance.map((result: { accepted: boolean; duplicate: boolean; userErrors: unknown[] }) => [result.accepted, result.duplicate, result.userErrors])).toEqual([
+      [true, false, []],
+      [true, false, []],
+    ]);
+    expect(again.data.recordAttendance.map((result: { accepted: boolean; duplicate: boolean }) => [result.accepted, result.duplicate])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(countRecords()).toBe(before + 2);
+    const stored = mail.server.app.deps.db.$client.prepare("SELECT session_id AS sessionId FROM attendance_records WHERE nonce = ? ORDER BY id").all(firstUploadNonce);
+    expect(stored).toEqual([{ sessionId: sessionIds[0] }, { sessionId: sessionIds[1] }, { sessionId: otherSessionId }]);
   });
 });
 

@@ -19,7 +19,7 @@ export class AttendanceRecordInput {
   @Field(() => DateTimeScalar, { nullable: true, description: "When it happened (a scan made offline is uploaded later with its own time); default: now." })
   occurredAt?: Date | null;
 
-  @Field(() => String, { description: "Unique per scan on a device: uploading the same record twice stores it once." })
+  @Field(() => String, { description: "Unique per scan within its session: uploading the same record twice stores it once. The same nonce in another session is another scan." })
   nonce!: string;
 }
 
@@ -49,7 +49,7 @@ export class ClaimCertificateInput {
   @Field(() => ID)
   registrationId!: string;
 
-  @Field(() => Boolean, { description: "The registrant attests they claim only the credit commensurate with their participation." })
+  @Field(() => Boolean, { description: "The registrant attests they claim only the credit commensurate with their participation. Without it the claim is NOT_YET_EARNED (unless the certificate was already issued, which is returned)." })
   attestation!: boolean;
 }
 

@@ -74,10 +74,17 @@ export class AttendanceResolver {
   async recordAttendance(@Ctx() ctx: Context, @Arg("records", () => [AttendanceRecordInput]) records: AttendanceRecordInput[]) {
     requireStaffCaller(ctx);
     if (records.length > MAX_ATTENDANCE_BATCH) throw badUserInput(`At most ${MAX_ATTENDANCE_BATCH} records per call; send the rest in another batch.`);
-    // The whole batch is refused when any record is for an event the caller does not run.
-    const knownSessions = (await Promise.all([...new Set(records.map((record) => record.sessionId))].map((id) => ctx.loaders.sessionById.load(id)))).filter((session) => session !== null);
-    for (const eventId of new Set(knownSessions.map((session) => session.eventId))) {
-      if (!(await isEventStaff(ctx, eventId))) throw forbidden("Only admins and the event's host or delivery partner (secret key) may record its attendance.");
+    // A partner's whole batch is refused when any record names a session of an event it does
+    // not run, or a session that does not exist: otherwise a made-up session id would get
+    // per-record answers that tell which registration ids, codes and nonces exist.
+    // Admins may name any session; an unknown one is that record's NOT_FOUND.
+    if (ctx.viewer.role !== "ADMIN") {
+      const batchSessions = await Promise.all([...new Set(records.map((record) => record.sessionId))].map((id) => ctx.loaders.sessionById.load(id)));
+      const refusal = "Only admins and the event's host or delivery partner (secret key) may record its attendance.";
+      if (batchSessions.some((session) => session === null)) throw forbidden(refusal);
+      for (const eventId of new Set(batchSessions.map((session) => session!.eventId))) {
+        if (!(await isEventStaff(ctx, eventId))) throw forbidden(refusal);
+      }
     }
     const viewer = ctx.viewer;
     return recordAttendance(ctx.deps, records, { actor: actorLabel(viewer), apiKeyId: viewer.role === "ADMIN" || viewer.role === "PARTNER" ? viewer.apiKeyId : null });

@@ -51,8 +51,9 @@ export function normalizeCheckInCode(code: string): string {
 /**
  * Stores a batch of scans in one transaction. Each record stands alone: one with a
  * problem gets its own userErrors and stores nothing, the others are stored. A nonce
- * already stored with the same content is reported as a duplicate and changes nothing;
- * the same nonce with other content is a conflict.
+ * already stored in the same session with the same content is reported as a duplicate and
+ * changes nothing; the same nonce in that session with other content is a conflict.
+ * Nonces are scoped to their session: the same nonce in another session is another scan.
  *
  * Each record stored (not a duplicate, not refused) queues one attendance.recorded webhook
  * message in the same transaction: a scan is the fact a receiver keeps, by its nonce, and a
@@ -85,25 +86,26 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
   const hasCode = record.checkInCode != null && record.checkInCode.trim() !== "";
   if (hasCode === (record.registrationId != null)) return refuse("INVALID", "Give exactly one of checkInCode and registrationId.", "checkInCode");
 
+  // The session first: the resolver has checked that the caller runs its event, so nothing
+  // below (registration ids, check-in codes, nonces) is looked up for a session of another.
+  const session = tx.select().from(sessions).where(eq(sessions.id, record.sessionId)).get();
+  if (!session) return refuse("NOT_FOUND", "No session has this id.", "sessionId");
   const registration = hasCode
     ? tx.select().from(registrations).where(eq(registrations.checkInCode, normalizeCheckInCode(record.checkInCode!).slice(0, 40))).get()
     : tx.select().from(registrations).where(eq(registrations.id, record.registrationId!)).get();
   if (!registration) return refuse("NOT_FOUND", hasCode ? "No registration has this check-in code." : "No registration has this id.", hasCode ? "checkInCode" : "registrationId");
+  if (session.eventId !== registration.eventId) return refuse("INVALID", "This session belongs to another event than the registration.", "sessionId");
 
-  const existing = tx.select().from(attendanceRecords).where(eq(attendanceRecords.nonce, nonce)).get();
+  // Before the status check: a scan stored earlier stays a duplicate after a cancellation.
+  const existing = tx.select().from(attendanceRecords).where(and(eq(attendanceRecords.sessionId, session.id), eq(attendanceRecords.nonce, nonce))).get();
   if (existing) {
     const same =
       existing.registrationId === registration.id &&
-      existing.sessionId === record.sessionId &&
       existing.action === record.action &&
       (!record.occurredAt || record.occurredAt.getTime() === existing.occurredAt.getTime());
-    if (!same) return refuse("IDEMPOTENCY_CONFLICT", "This nonce was already recorded for a different scan.", "nonce");
+    if (!same) return refuse("IDEMPOTENCY_CONFLICT", "This nonce was already recorded in this session for a different scan.", "nonce");
     return { nonce: record.nonce, accepted: true, duplicate: true, registration, userErrors: [] };
   }
-
-  const session = tx.select().from(sessions).where(eq(sessions.id, record.sessionId)).get();
-  if (!session) return refuse("NOT_FOUND", "No session has this id.", "sessionId");
-  if (session.eventId !== registration.eventId) return refuse("INVALID", "This session belongs to another event than the registration.", "sessionId");
   if (registration.status !== "CONFIRMED") return refuse("INVALID_STATE", `Only a CONFIRMED registration can be checked in; this one is ${registration.status}.`, hasCode ? "checkInCode" : "registrationId");
 
   const now = deps.clock.now();
@@ -241,13 +243,11 @@ function checkRatings(positions: number[], given: SubmitEvaluationInput["objecti
 
 /**
  * Issues the certificate when every condition holds; otherwise NOT_YET_EARNED, one
- * userError per unmet condition. A registration has at most one certificate: claiming
- * again returns it as it is.
+ * userError per unmet condition, the attestation among them. A registration has at most
+ * one certificate: claiming again returns it as it is, whatever the attestation says
+ * (it was given when the certificate was issued).
  */
 export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor: string): CertificateRow {
-  if (!input.attestation) {
-    throw new DomainError("INVALID", "Attest that you claim only the credit commensurate with the extent of your participation.", ["input", "attestation"]);
-  }
   return writeTransaction(deps.db, (tx) => {
     const registration = tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
     if (!registration) throw new DomainError("NOT_FOUND", "No registration has this id.", ["input", "registrationId"]);
@@ -271,7 +271,11 @@ export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor
     if (event.evaluationRequired && !tx.select({ id: evaluations.registrationId }).from(evaluations).where(eq(evaluations.registrationId, registration.id)).get()) {
       unmet.push("The evaluation has not been submitted.");
     }
-    if (unmet.length) throw new DomainError(unmet.map((message) => ({ code: "NOT_YET_EARNED" as const, message, field: ["input", "registrationId"] })));
+    const unmetErrors = unmet.map((message) => ({ code: "NOT_YET_EARNED" as const, message, field: ["input", "registrationId"] }));
+    if (!input.attestation) {
+      unmetErrors.push({ code: "NOT_YET_EARNED", message: "The attestation: attest that you claim only the credit commensurate with the extent of your participation.", field: ["input", "attestation"] });
+    }
+    if (unmetErrors.length) throw new DomainError(unmetErrors);
 
     const certificate = tx
       .insert(certificates)

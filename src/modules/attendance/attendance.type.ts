@@ -109,7 +109,7 @@ export class AttendanceRecordResult {
   @Field(() => Boolean)
   accepted!: boolean;
 
-  @Field(() => Boolean, { description: "True when this nonce was already recorded (nothing changed)." })
+  @Field(() => Boolean, { description: "True when this nonce was already recorded in this session (nothing changed)." })
   duplicate!: boolean;
 
   @Field(() => Registration, { nullable: true })

@@ -60,7 +60,11 @@ export function loadCertificateDocument(db: Writer, config: Pick<Config, "public
   };
 }
 
-/** "18", "17.5", "17.25": credit as printed. */
+/**
+ * "18", "17.5", "17.125": credit as printed, the exact value awarded (trailing zeros trimmed,
+ * at most six decimals, the precision creditsEarned rounds to). Never rounded to cents: a
+ * 0.125 increment printed as "17.13" would certify more than was earned.
+ */
 export function formatCredits(credits: number): string {
-  return String(Number(credits.toFixed(2)));
+  return String(Number(credits.toFixed(6)));
 }

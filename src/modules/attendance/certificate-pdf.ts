@@ -1,20 +1,38 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import { formatCredits, type CertificateDocument } from "./certificate-document.js";
 
 /*
- * The certificate as a one-page landscape PDF (pdfkit, its built-in Helvetica: no font
- * files to ship). The verification QR code is drawn as vector squares from the code's
- * module matrix, so it stays sharp at any print size.
+ * The certificate as a one-page landscape PDF. The verification QR code is drawn as
+ * vector squares from the code's module matrix, so it stays sharp at any print size.
+ *
+ * Text is set in DejaVu Sans (npm dejavu-fonts-ttf, embedded as a subset): pdfkit's
+ * built-in Helvetica only encodes WinAnsi, so names such as "Łukasz", "Иванов" or
+ * "Şahin" printed blank or garbled. DejaVu covers Latin Extended, Greek and Cyrillic;
+ * CJK and other scripts it lacks still print as missing glyphs (see the README).
  */
+const dejavuDirectory = join(dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json")), "ttf");
+export const certificateFonts = {
+  regular: { name: "DejaVuSans", file: join(dejavuDirectory, "DejaVuSans.ttf") },
+  bold: { name: "DejaVuSans-Bold", file: join(dejavuDirectory, "DejaVuSans-Bold.ttf") },
+} as const;
+const REGULAR = certificateFonts.regular.name;
+const BOLD = certificateFonts.bold.name;
 
 export function renderCertificatePdf(document: CertificateDocument): Promise<Buffer> {
   const doc = new PDFDocument({
     size: "LETTER",
     layout: "landscape",
     margin: 54,
+    // Also the document's starting font: left to its default, pdfkit would embed a Helvetica
+    // that nothing uses.
+    font: certificateFonts.regular.file,
     info: { Title: `Certificate ${document.certificate.number}`, Subject: `${document.eventTitle}: certificate of attendance`, Author: document.hosts.join(", ") || "Event registration", Creator: "event-registration" },
   });
+  doc.registerFont(REGULAR, certificateFonts.regular.file);
+  doc.registerFont(BOLD, certificateFonts.bold.file);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -25,19 +43,19 @@ export function renderCertificatePdf(document: CertificateDocument): Promise<Buf
   const revoked = document.certificate.status === "REVOKED";
 
   doc.rect(30, 30, doc.page.width - 60, doc.page.height - 60).lineWidth(2).stroke("#1d4ed8");
-  doc.fillColor("#1c1917").font("Helvetica-Bold").fontSize(26).text(revoked ? "Certificate of Attendance (REVOKED)" : "Certificate of Attendance", 54, 64, { width, align: "center" });
-  doc.moveDown(0.6).font("Helvetica").fontSize(13).text("This certifies that", { width, align: "center" });
-  doc.moveDown(0.3).font("Helvetica-Bold").fontSize(22).text(document.attendeeName, { width, align: "center" });
-  doc.moveDown(0.3).font("Helvetica").fontSize(13).text("attended", { width, align: "center" });
-  doc.moveDown(0.3).font("Helvetica-Bold").fontSize(18).text(document.eventTitle, { width, align: "center" });
-  doc.moveDown(0.3).font("Helvetica").fontSize(12).text(document.dates, { width, align: "center" });
+  doc.fillColor("#1c1917").font(BOLD).fontSize(26).text(revoked ? "Certificate of Attendance (REVOKED)" : "Certificate of Attendance", 54, 64, { width, align: "center" });
+  doc.moveDown(0.6).font(REGULAR).fontSize(13).text("This certifies that", { width, align: "center" });
+  doc.moveDown(0.3).font(BOLD).fontSize(22).text(document.attendeeName, { width, align: "center" });
+  doc.moveDown(0.3).font(REGULAR).fontSize(13).text("attended", { width, align: "center" });
+  doc.moveDown(0.3).font(BOLD).fontSize(18).text(document.eventTitle, { width, align: "center" });
+  doc.moveDown(0.3).font(REGULAR).fontSize(12).text(document.dates, { width, align: "center" });
   if (document.venue) doc.text(document.venue, { width, align: "center" });
   doc.moveDown(0.8);
   if (document.creditName) {
-    doc.font("Helvetica-Bold").fontSize(15).text(`${formatCredits(document.creditsAwarded)} ${document.creditName} awarded`, { width, align: "center" });
+    doc.font(BOLD).fontSize(15).text(`${formatCredits(document.creditsAwarded)} ${document.creditName} awarded`, { width, align: "center" });
     doc.moveDown(0.6);
   }
-  doc.font("Helvetica").fontSize(10.5);
+  doc.font(REGULAR).fontSize(10.5);
   if (document.hosts.length) doc.text(`Hosted by ${document.hosts.join(" and ")}${document.deliveredWith.length ? `, delivered with ${document.deliveredWith.join(" and ")}` : ""}.`, { width, align: "center" });
   if (document.jointSponsors.length) doc.text(`Jointly sponsored by ${document.jointSponsors.join(" and ")}.`, { width, align: "center" });
   if (document.statement) doc.moveDown(0.4).fontSize(9.5).text(document.statement, { width, align: "center" });
@@ -46,7 +64,7 @@ export function renderCertificatePdf(document: CertificateDocument): Promise<Buf
   const qrX = doc.page.width - 54 - qrSize;
   const qrY = doc.page.height - 54 - qrSize - 6;
   drawQrCode(doc, document.verifyUrl, qrX, qrY, qrSize);
-  doc.font("Helvetica").fontSize(9.5).fillColor("#1c1917");
+  doc.font(REGULAR).fontSize(9.5).fillColor("#1c1917");
   const footY = doc.page.height - 54 - 52;
   doc.text(`Certificate number: ${document.certificate.number}`, 54, footY, { width: width - qrSize - 20, lineBreak: false });
   doc.text(`Issued: ${document.issuedOn}`, 54, footY + 14, { width: width - qrSize - 20, lineBreak: false });

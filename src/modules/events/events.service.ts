@@ -9,7 +9,6 @@ import type { Db } from "../../db/client.js";
 import { preparedPerDatabase } from "../../db/prepared.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import {
-  attendanceRecords,
   eligibilityAnswers,
   eligibilityCriteria,
   eventPartners,
@@ -23,6 +22,7 @@ import {
 } from "../../db/schema.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { refuseChangesToAttendedSessions } from "../attendance/attended-sessions.js";
 import { fillPaymentUrl, PAYMENT_REFERENCE_PLACEHOLDER } from "../registrations/payment-link.js";
 import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
 import { subjectFor } from "../../mail/subjects.js";
@@ -320,7 +320,8 @@ export function createEvent({ db, clock }: Deps, input: EventInput): EventRow {
 
 /**
  * Replaces an event's details. Sessions and criteria are matched by position so their ids
- * (and the eligibility answers that point at criteria) survive an edit. When a session
+ * (and the eligibility answers that point at criteria) survive an edit; a session with
+ * attendance keeps its times and kind and cannot be removed (attended-sessions.ts). When a session
  * moves or the venue changes, the schedule version rises and every active registrant is
  * mailed EVENT_CHANGED.
  */
@@ -337,6 +338,7 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
     const checked = checkEventInput(tx, input, existing);
     const now = clock.now();
     const oldSessions = tx.select().from(sessions).where(eq(sessions.eventId, id)).orderBy(asc(sessions.position)).all();
+    refuseChangesToAttendedSessions(tx, oldSessions, checked.sessions);
     const scheduleChanged =
       existing.venueId !== checked.values.venueId ||
       oldSessions.length !== checked.sessions.length ||
@@ -350,12 +352,8 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
       else tx.insert(sessions).values({ id: newId("session"), eventId: id, position: index + 1, ...session }).run();
     });
     const removedSessions = oldSessions.slice(checked.sessions.length).map((session) => session.id);
-    if (removedSessions.length) {
-      // Attendance records are kept for six years and point at their session.
-      const attended = tx.select({ n: count() }).from(attendanceRecords).where(inArray(attendanceRecords.sessionId, removedSessions)).get()!.n;
-      if (attended > 0) throw new DomainError("INVALID_STATE", "Attendance was recorded for the sessions you removed; they must stay.", ["input", "sessions"]);
-      tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
-    }
+    // (None of them has attendance: refuseChangesToAttendedSessions has checked.)
+    if (removedSessions.length) tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
 
     const oldCriteria = tx.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, id)).orderBy(asc(eligibilityCriteria.position)).all();
     checked.criteria.forEach((criterion, index) => {
