@@ -127,6 +127,41 @@ describe("payment at the booking partner", () => {
     expect(offer.parsed.text).toContain(instructions);
   });
 
+  it("shows payment instructions without a payment page (a bank transfer) in the approval and offer emails while money is due", async () => {
+    // given a course with instructions and no payment URL template, one seat, review, and someone waiting
+    const bankTransfer = "Pay by bank transfer to IBAN DE89 3704 0044 0532 0130 00, quoting your reference.";
+    const small = await createCourse(mail.server, { capacity: 1, requiresReview: true, paymentInstructions: bankTransfer });
+    const first = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const firstId = first.data.register.registration.id;
+    const waitingId = waiting.data.register.registration.id;
+
+    // when the first is approved, then cancels, and the place is offered to the one waiting
+    await mail.server.admin(REVIEW, { input: { registrationId: firstId, decision: "APPROVE" } });
+    await drain(mail.server.app.worker);
+    await mail.server.admin(CANCEL, { id: firstId });
+    await mail.server.admin(REVIEW, { input: { registrationId: waitingId, decision: "APPROVE" } });
+    await drain(mail.server.app.worker);
+
+    // then both approval emails tell how to pay, without a payment link
+    for (const id of [firstId, waitingId]) {
+      const approval = receivedEmail(mail, id, "APPLICATION_APPROVED");
+      expect(approval.parsed.text).toContain(bankTransfer);
+      expect(String(approval.parsed.html)).toContain(bankTransfer);
+      expect(approval.parsed.text).not.toContain("Pay online");
+    }
+
+    // and on a course without review, the offer itself tells how to pay
+    const open = await createCourse(mail.server, { capacity: 1, requiresReview: false, paymentInstructions: bankTransfer });
+    const holder = await mail.server.gql(REGISTER, { input: registrationInput(open) });
+    const next = await mail.server.gql(REGISTER, { input: registrationInput(open) });
+    await mail.server.admin(CANCEL, { id: holder.data.register.registration.id });
+    await drain(mail.server.app.worker);
+    const offer = receivedEmail(mail, next.data.register.registration.id, "WAITLIST_PLACE_OFFERED");
+    expect(offer.parsed.text).toContain(bankTransfer);
+    expect(offer.parsed.text).not.toContain("Pay online");
+  });
+
   it("records the same (registration, reference) once, however often it is sent", async () => {
     // given
     const { id } = await approvedRegistration();
