@@ -22,7 +22,7 @@ const ENDPOINTS = /* GraphQL */ `
   }
 `;
 const ROTATE = /* GraphQL */ `
-  mutation ($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } signingSecret userErrors { code } } }
+  mutation ($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } signingSecret userErrors { field code message } } }
 `;
 const PING = /* GraphQL */ `
   mutation ($id: ID!) { sendTestWebhook(id: $id) { endpoint { id status } userErrors { code message } } }
@@ -155,6 +155,21 @@ describe("signed webhooks", () => {
     expect(verifyWebhook(newSecret, during, server.clock.now())).toMatchObject({ type: "webhook.ping" });
     expect(verifyWebhook(endpoint.secret, during, server.clock.now())).toMatchObject({ type: "webhook.ping" });
 
+    // when it is rotated again within the 24 hours (here: at once)
+    const overlapEnds = new Date(server.clock.now().getTime() + 24 * HOUR).toISOString();
+    const again = await server.admin(ROTATE, { id: endpoint.id });
+
+    // then that is refused, saying when it may be done, and both secrets still sign
+    expect(again.data.rotateWebhookSecret).toEqual({
+      endpoint: null,
+      signingSecret: null,
+      userErrors: [{ field: ["id"], code: "INVALID_STATE", message: expect.stringContaining(`still signs until ${overlapEnds}; rotate again after that`) }],
+    });
+    await server.admin(PING, { id: endpoint.id });
+    await step();
+    expect(verifyWebhook(endpoint.secret, hooks.received.at(-1)!, server.clock.now())).toMatchObject({ type: "webhook.ping" });
+    expect(verifyWebhook(newSecret, hooks.received.at(-1)!, server.clock.now())).toMatchObject({ type: "webhook.ping" });
+
     // and after 24 hours only the new secret signs
     server.clock.advance(24 * HOUR + SECOND);
     await server.admin(PING, { id: endpoint.id });
@@ -163,6 +178,8 @@ describe("signed webhooks", () => {
     expect(String(after.headers["webhook-signature"]).split(" ")).toHaveLength(1);
     expect(verifyWebhook(newSecret, after, server.clock.now())).toMatchObject({ type: "webhook.ping" });
     expect(() => verifyWebhook(endpoint.secret, after, server.clock.now())).toThrow(/No matching signature/);
+    // and it may be rotated again
+    expect((await server.admin(ROTATE, { id: endpoint.id })).data.rotateWebhookSecret).toMatchObject({ signingSecret: expect.stringMatching(/^whsec_/), userErrors: [] });
     await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
   });
 

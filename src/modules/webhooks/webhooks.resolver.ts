@@ -50,7 +50,7 @@ export class WebhookEndpointResolver {
     return toPayload(() => ({ endpoint: deleteEndpoint(ctx.deps, owner, id) }));
   }
 
-  @Mutation(() => WebhookSecretPayload, { description: "A new secret; deliveries are signed with both the old and the new one for 24 hours." })
+  @Mutation(() => WebhookSecretPayload, { description: "A new secret; deliveries are signed with both the old and the new one for 24 hours. Refused (INVALID_STATE) while the 24 hours of the previous rotation run." })
   rotateWebhookSecret(@Ctx() ctx: Context, @Arg("id", () => ID) id: string) {
     const owner = webhookOwnerOf(ctx);
     return toPayload(() => rotateSecret(ctx.deps, owner, id));
