@@ -552,6 +552,12 @@ describe("webhook URLs outside development", () => {
       "http://[fe80::1]/hooks",
       "http://0.0.0.0/hooks",
       "http://localhost/hooks",
+      // IPv4-translated (::ffff:0:0/96) loopback, local-use NAT64, 6to4 of loopback and of the metadata address, Teredo
+      "http://[::ffff:0:7f00:1]/hooks",
+      "http://[64:ff9b:1::a00:1]/hooks",
+      "http://[2002:7f00:1::1]/hooks",
+      "http://[2002:a9fe:a9fe::1]/hooks",
+      "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks",
     ];
 
     for (const url of refusedAddresses) {
@@ -564,6 +570,10 @@ describe("webhook URLs outside development", () => {
     const ftp = await server.admin(CREATE_ENDPOINT, { input: { url: "ftp://files.example/hooks", eventTypes: ["WEBHOOK_PING"] } });
     expect(ftp.errors?.[0]).toMatchObject({ message: expect.stringContaining("URL must use http or https"), extensions: { code: "BAD_USER_INPUT" } });
     expect(rowCounts(server)).toEqual(before);
+
+    // a 6to4 address of a public IPv4 one is a public address
+    const sixToFour = await server.admin(CREATE_ENDPOINT, { input: { url: "http://[2002:5db8:d70e::1]/hooks", eventTypes: ["WEBHOOK_PING"] } });
+    expect(sixToFour.data.createWebhookEndpoint.userErrors).toEqual([]);
   });
 
   it("checks the address again when sending, and sends nothing to a private one", async () => {

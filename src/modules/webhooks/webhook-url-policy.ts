@@ -33,11 +33,16 @@ for (const [network, prefix] of [
 ] as const) {
   refused.addSubnet(network, prefix, "ipv4");
 }
-// IPv6: unspecified and loopback, discard, documentation, unique-local, link-local, site-local, multicast.
+// IPv6: unspecified and loopback, discard, local-use NAT64, Teredo, documentation, unique-local, link-local, site-local, multicast.
 refused.addAddress("::", "ipv6");
 refused.addAddress("::1", "ipv6");
 for (const [network, prefix] of [
   ["100::", 64],
+  // Local-use NAT64 (RFC 8215): translates into whatever IPv4 network the operator chose, so
+  // the embedded address says nothing about where it leads.
+  ["64:ff9b:1::", 48],
+  // Teredo: the client's IPv4 address is obfuscated in it, and no receiver needs it.
+  ["2001::", 32],
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
@@ -66,14 +71,22 @@ function ipv6Groups(address: string): number[] | null {
   return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
 }
 
-/** The IPv4 address an IPv6 one carries: IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) or NAT64 (64:ff9b::a.b.c.d). */
+const dottedQuad = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
+
+/**
+ * The IPv4 address an IPv6 one carries: IPv4-mapped (::ffff:a.b.c.d), IPv4-translated
+ * (::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4
+ * (2002:AABB:CCDD::/48, the IPv4 address in groups 1 and 2).
+ */
 function embeddedIpv4(groups: number[]): string | null {
   const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
   const mapped = zeros(0, 5) && groups[5] === 0xffff;
+  const translated = zeros(0, 4) && groups[4] === 0xffff && groups[5] === 0;
   const compatible = zeros(0, 6) && (groups[6] !== 0 || groups[7]! > 1);
   const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6);
-  if (!mapped && !compatible && !nat64) return null;
-  return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
+  if (groups[0] === 0x2002) return dottedQuad(groups[1]!, groups[2]!);
+  if (!mapped && !translated && !compatible && !nat64) return null;
+  return dottedQuad(groups[6]!, groups[7]!);
 }
 
 /** Whether an IP address is loopback, private, link-local or otherwise not on the public internet. */
