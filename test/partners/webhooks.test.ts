@@ -340,6 +340,47 @@ describe("signed webhooks", () => {
     await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
   });
 
+  it("keeps one dead receiver with a backlog from starving the others: they are delivered in the same run, and it is tried once", async () => {
+    // given endpoint A whose receiver never answers, with 30 messages due (more than a batch), and after them 3 for endpoint B
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    let began = 0;
+    let attemptsAtA = 0;
+    silent.on("request", () => attemptsAtA++);
+    const dead = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
+    for (let index = 0; index < 30; index++) await server.admin(PING, { id: dead.id });
+    server.clock.advance(1);
+    const arrivals: number[] = [];
+    const working = createServer((request, response) => {
+      arrivals.push(Date.now() - began);
+      request.resume();
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => working.listen(0, "127.0.0.1", resolve));
+    const healthy = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${(working.address() as AddressInfo).port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
+    for (let index = 0; index < 3; index++) await server.admin(PING, { id: healthy.id });
+
+    // when one worker run sends with a 2 s timeout (15 s in production)
+    began = Date.now();
+    const summary = await deliverDueWebhooks(server.app.deps, { info: () => undefined, warn: () => undefined, error: () => undefined } as never, { timeoutMs: 2000 });
+
+    // then B's messages arrived without waiting for A's timeout, and A was tried once in the run, its other messages left for later
+    expect(arrivals).toHaveLength(3);
+    expect(Math.max(...arrivals)).toBeLessThan(1500);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(attemptsAtA).toBe(1);
+    expect(summary).toMatchObject({ succeeded: 3, retrying: 1 });
+    const log = await endpointLog(dead.id);
+    expect(log.deliveries.edges.filter((edge: { node: { attempts: number } }) => edge.node.attempts > 0)).toHaveLength(1);
+    expect(log.deliveries.edges.filter((edge: { node: { status: string } }) => edge.node.status === "PENDING")).toHaveLength(29);
+    for (const started of [silent, working]) {
+      started.closeAllConnections();
+      started.close();
+    }
+    await server.gql(DELETE, { id: dead.id }, { token: server.adminKey });
+    await server.gql(DELETE, { id: healthy.id }, { token: server.adminKey });
+  });
+
   it("tells of the waitlist, its offers and their lapse, access grants and cancelled events, and of no change that failed", async () => {
     // given a one-seat course without review or price, with a prerequisite already open, and an admin's endpoint
     const hooks = await receiver();

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
 import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/schema.js";
 import { writeTransaction } from "../../db/write-transaction.js";
@@ -26,6 +26,9 @@ import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow
  * - 410 Gone: the receiver says the endpoint is gone; it is DISABLED at once.
  * - Failures without a success in between for 24 h make the endpoint FAILING (still
  *   retried), for 5 days DISABLED; the owner is emailed at each step.
+ * - Fair between endpoints: a claim takes each endpoint's oldest due message, then each
+ *   one's second, and so on; an endpoint that failed in a run is not claimed from again in
+ *   that run. One dead receiver with a backlog costs one timeout per run, not every batch.
  */
 
 const MINUTE_MS = 60_000;
@@ -63,15 +66,29 @@ function due(now: Date) {
   return and(inArray(webhookDeliveries.status, [...dueStatuses]), lte(webhookDeliveries.nextAttemptAt, now), or(isNull(webhookDeliveries.claimedUntil), lte(webhookDeliveries.claimedUntil, now)));
 }
 
-function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string): WebhookDeliveryRow[] {
+/** `skipped`: endpoints that failed earlier in this run; their messages wait for the next run. */
+function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string, skipped: ReadonlySet<string>): WebhookDeliveryRow[] {
   const now = deps.clock.now();
-  const ids = deps.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(due(now)).orderBy(webhookDeliveries.createdAt, webhookDeliveries.id).limit(options.batchSize);
-  return deps.db
+  // Round robin: every endpoint's oldest due message comes before anyone's second, so one
+  // endpoint's backlog cannot fill a batch while the others wait.
+  const ranked = deps.db
+    .select({
+      id: webhookDeliveries.id,
+      createdAt: webhookDeliveries.createdAt,
+      turn: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${webhookDeliveries.createdAt}, ${webhookDeliveries.id})`.as("turn"),
+    })
+    .from(webhookDeliveries)
+    .where(and(due(now), skipped.size ? notInArray(webhookDeliveries.endpointId, [...skipped]) : undefined))
+    .as("ranked");
+  const ids = deps.db.select({ id: ranked.id }).from(ranked).orderBy(sql`"turn"`, ranked.createdAt, ranked.id).limit(options.batchSize);
+  const claimed = deps.db
     .update(webhookDeliveries)
     .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
     .where(and(inArray(webhookDeliveries.id, ids), due(now)))
     .returning()
     .all();
+  // Each endpoint's lane sends its messages oldest first.
+  return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function stillOurs(rowId: string, owner: string) {
@@ -236,8 +253,9 @@ export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Pa
   const options = { ...defaultWebhookDeliveryOptions, ...overrides };
   const owner = workerIdentity;
   const summary: WebhookRunSummary = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, released: 0 };
+  const failedEndpoints = new Set<string>();
   for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
-    const claimed = claimDue(deps, options, owner);
+    const claimed = claimDue(deps, options, owner, failedEndpoints);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
     const byEndpoint = new Map<string, WebhookDeliveryRow[]>();
@@ -259,8 +277,9 @@ export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Pa
           }
           summary[outcome]++;
           // A receiver that just failed (down, or slow up to the timeout) is not tried again
-          // for its other messages in this step: they are handed back, still due.
+          // in this run: its other messages are handed back, and later batches skip it.
           if (outcome === "retrying" || outcome === "failed") {
+            failedEndpoints.add(row.endpointId);
             const rest = rows.slice(index + 1);
             for (const other of rest) deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(other.id, owner)).run();
             summary.released += rest.length;
