@@ -617,6 +617,16 @@ describe("webhook URLs outside development", () => {
     expect(sixToFour.data.createWebhookEndpoint.userErrors).toEqual([]);
   });
 
+  it("does not tell what a refused name resolves to", async () => {
+    // when a name resolves to loopback
+    const { data } = await server.admin(CREATE_ENDPOINT, { input: { url: "http://localhost:8080/hooks", eventTypes: ["WEBHOOK_PING"] } });
+
+    // then the refusal says only that it is not public
+    expect(data.createWebhookEndpoint.userErrors).toEqual([
+      { field: ["input", "url"], code: "URL_NOT_ALLOWED", message: "The webhook URL's host localhost does not resolve to a public address; webhooks go to public addresses only." },
+    ]);
+  });
+
   it("checks the address again when sending, and sends nothing to a private one", async () => {
     // given an endpoint whose host pointed at a public address when it was made, and at loopback now (DNS rebinding)
     const created = await server.admin(CREATE_ENDPOINT, { input: { url: "http://93.184.215.14/hooks", eventTypes: ["WEBHOOK_PING"] } });

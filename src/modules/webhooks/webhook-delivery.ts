@@ -11,7 +11,7 @@ import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import type { MailLog } from "../../mail/transport.js";
 import { signatureHeader } from "./webhook-signing.js";
-import { resolveDestination, type Destination } from "./webhook-url-policy.js";
+import { resolveDestination, UrlNotAllowedError, type Destination } from "./webhook-url-policy.js";
 import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow } from "./webhooks.service.js";
 
 /*
@@ -97,7 +97,10 @@ function stillOurs(rowId: string, owner: string) {
 
 interface Response {
   status: number | null;
+  /** What the delivery log shows the endpoint's owner. */
   error: string | null;
+  /** For the server's log only (what a refused name resolved to). */
+  detail?: string | null;
 }
 
 /** One POST to the checked address, never following a redirect, with a deadline for the whole exchange. */
@@ -129,6 +132,12 @@ function post(destination: Destination, headers: Record<string, string>, body: s
   });
 }
 
+function failure(error: unknown): Response {
+  if (error instanceof UrlNotAllowedError) return { status: null, error: error.message, detail: error.detail };
+  const details = error as NodeJS.ErrnoException;
+  return { status: null, error: `${details.code ? `${details.code}: ` : ""}${details.message ?? String(error)}`.slice(0, 1000) };
+}
+
 async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions): Promise<Response> {
   const now = deps.clock.now();
   const secrets = [endpoint.secret];
@@ -149,8 +158,7 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDelive
     const location = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
     return { status, error: `HTTP ${status}${location}${snippet ? `: ${snippet}` : ""}`.slice(0, 1000) };
   } catch (error) {
-    const details = error as NodeJS.ErrnoException;
-    return { status: null, error: `${details.code ? `${details.code}: ` : ""}${details.message ?? String(error)}`.slice(0, 1000) };
+    return failure(error);
   }
 }
 
@@ -244,7 +252,7 @@ async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookD
   }
   const response = await send(deps, endpoint, row, options);
   const outcome = record(deps, row, response, owner);
-  if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, outcome }, "webhook delivery failed");
+  if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, detail: response.detail ?? undefined, outcome }, "webhook delivery failed");
   return outcome;
 }
 

@@ -103,8 +103,26 @@ export function isNonPublicAddress(address: string): boolean {
 }
 
 export class UrlNotAllowedError extends DomainError {
-  constructor(message: string, field: string[] = ["input", "url"]) {
+  /**
+   * What was found (the address a name resolves to, the resolver's error): for the server's
+   * log only. Told to a caller, it would make the server an oracle of the internal DNS for
+   * anyone with a secret key.
+   */
+  readonly detail: string | null;
+
+  constructor(message: string, field: string[] = ["input", "url"], detail: string | null = null) {
     super("URL_NOT_ALLOWED", message, field);
+    this.detail = detail;
+  }
+}
+
+/** Runs `run`; a URL refused for what its name resolves to is logged with the detail the caller is not told. */
+export async function logUrlRefusal<T>(log: { info(fields: object, message: string): void }, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UrlNotAllowedError && error.detail) log.info({ detail: error.detail }, "webhook URL refused");
+    throw error;
   }
 }
 
@@ -133,6 +151,8 @@ export interface Destination {
 /**
  * Resolves the URL's host and checks every address it has: one non-public address is
  * enough to refuse (a name that also points inward is not a partner's public receiver).
+ * The refusal does not say which address, nor why a name did not resolve (see
+ * UrlNotAllowedError.detail).
  */
 export async function resolveDestination(raw: string, allowPrivate: boolean, field?: string[]): Promise<Destination> {
   const url = checkWebhookUrlSyntax(raw, allowPrivate, field);
@@ -140,15 +160,16 @@ export async function resolveDestination(raw: string, allowPrivate: boolean, fie
   const literal = isIP(host);
   if (literal) return { url, address: host, family: literal as 4 | 6 };
   let addresses: { address: string; family: number }[];
+  const unresolved = `The webhook URL's host ${host} could not be resolved.`;
   try {
     addresses = await lookup(host, { all: true, verbatim: true });
   } catch (error) {
-    throw new UrlNotAllowedError(`The webhook URL's host ${host} could not be resolved (${(error as NodeJS.ErrnoException).code ?? "error"}).`, field);
+    throw new UrlNotAllowedError(unresolved, field, `${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error)}`);
   }
-  if (addresses.length === 0) throw new UrlNotAllowedError(`The webhook URL's host ${host} has no address.`, field);
+  if (addresses.length === 0) throw new UrlNotAllowedError(unresolved, field, `${host}: no address`);
   if (!allowPrivate) {
     const inward = addresses.find((entry) => isNonPublicAddress(entry.address));
-    if (inward) throw new UrlNotAllowedError(`${host} resolves to ${inward.address}, a loopback, private or link-local address; webhooks go to public addresses only.`, field);
+    if (inward) throw new UrlNotAllowedError(`The webhook URL's host ${host} does not resolve to a public address; webhooks go to public addresses only.`, field, `${host} resolves to ${inward.address}`);
   }
   return { url, address: addresses[0]!.address, family: addresses[0]!.family as 4 | 6 };
 }

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { toPayload } from "../../common/payload.js";
 import type { Context } from "../../context.js";
+import { logUrlRefusal } from "./webhook-url-policy.js";
 import { webhookOwnerOf } from "./webhooks.access.js";
 import {
   createEndpoint,
@@ -35,13 +36,13 @@ export class WebhookEndpointResolver {
   @Mutation(() => WebhookSecretPayload, { description: "Admin or partner secret key. The signing secret is shown in this answer only." })
   createWebhookEndpoint(@Ctx() ctx: Context, @Arg("input", () => CreateWebhookEndpointInput) input: CreateWebhookEndpointInput) {
     const owner = webhookOwnerOf(ctx);
-    return toPayload(() => createEndpoint(ctx.deps, owner, input));
+    return toPayload(() => logUrlRefusal(ctx.log, () => createEndpoint(ctx.deps, owner, input)));
   }
 
   @Mutation(() => WebhookEndpointPayload, { description: "Admin or the owning partner. `enabled: true` re-enables a DISABLED endpoint; `false` disables it." })
   updateWebhookEndpoint(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("input", () => UpdateWebhookEndpointInput) input: UpdateWebhookEndpointInput) {
     const owner = webhookOwnerOf(ctx);
-    return toPayload(async () => ({ endpoint: await updateEndpoint(ctx.deps, owner, id, input) }));
+    return toPayload(async () => ({ endpoint: await logUrlRefusal(ctx.log, () => updateEndpoint(ctx.deps, owner, id, input)) }));
   }
 
   @Mutation(() => WebhookEndpointPayload, { description: "Admin or the owning partner. Deletes the endpoint and its delivery log." })
