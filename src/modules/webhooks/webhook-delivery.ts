@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, eq, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
 import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/schema.js";
 import { writeTransaction } from "../../db/write-transaction.js";
@@ -71,24 +71,26 @@ function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string, sk
   const now = deps.clock.now();
   // Round robin: every endpoint's oldest due message comes before anyone's second, so one
   // endpoint's backlog cannot fill a batch while the others wait.
+  // Ties of createdAt (one millisecond) go by rowid, the order of insertion: ids are ULIDs, random within a millisecond.
   const ranked = deps.db
     .select({
       id: webhookDeliveries.id,
       createdAt: webhookDeliveries.createdAt,
-      turn: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${webhookDeliveries.createdAt}, ${webhookDeliveries.id})`.as("turn"),
+      seq: sql<number>`${webhookDeliveries}.rowid`.as("seq"),
+      turn: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${webhookDeliveries.createdAt}, ${webhookDeliveries}.rowid)`.as("turn"),
     })
     .from(webhookDeliveries)
     .where(and(due(now), skipped.size ? notInArray(webhookDeliveries.endpointId, [...skipped]) : undefined))
     .as("ranked");
-  const ids = deps.db.select({ id: ranked.id }).from(ranked).orderBy(sql`"turn"`, ranked.createdAt, ranked.id).limit(options.batchSize);
+  const ids = deps.db.select({ id: ranked.id }).from(ranked).orderBy(sql`"turn"`, ranked.createdAt, sql`"seq"`).limit(options.batchSize);
   const claimed = deps.db
     .update(webhookDeliveries)
     .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
     .where(and(inArray(webhookDeliveries.id, ids), due(now)))
-    .returning()
+    .returning({ ...getTableColumns(webhookDeliveries), seq: sql<number>`rowid` })
     .all();
-  // Each endpoint's lane sends its messages oldest first.
-  return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Each endpoint's lane sends its messages oldest first, in the order they were queued.
+  return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq).map(({ seq: _seq, ...row }) => row);
 }
 
 function stillOurs(rowId: string, owner: string) {
