@@ -381,6 +381,56 @@ describe("signed webhooks", () => {
     await server.gql(DELETE, { id: healthy.id }, { token: server.adminKey });
   });
 
+  it("abandons a name that does not resolve within the send's deadline", async () => {
+    // given an endpoint whose host name the resolver never answers for
+    const hooks = await receiver();
+    const endpoint = await createEndpoint(server.adminKey, { url: hooks.url, eventTypes: ["WEBHOOK_PING"] });
+    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run("http://never-answers.example/hooks", endpoint.id);
+    await server.admin(PING, { id: endpoint.id });
+
+    // when the worker sends with a 300 ms deadline
+    const began = Date.now();
+    const summary = await deliverDueWebhooks(server.app.deps, { info: () => undefined, warn: () => undefined, error: () => undefined } as never, { timeoutMs: 300, lookupHost: () => new Promise(() => undefined) });
+
+    // then the attempt ended at the deadline and is retried later, and nothing was sent
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(summary).toMatchObject({ claimed: 1, retrying: 1 });
+    expect((await endpointLog(endpoint.id)).deliveries.edges[0].node).toMatchObject({ status: "RETRYING", lastResponseStatus: null, lastError: "The webhook URL's host never-answers.example could not be resolved." });
+    expect(hooks.received).toEqual([]);
+    await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
+  });
+
+  it("renews the lease once the name is resolved, and keeps it at least twice the send's deadline", async () => {
+    // given an endpoint whose name takes 50 s (of the test clock) to resolve, and a receiver that notes the lease it is sent under
+    const leases: number[] = [];
+    const noting = createServer((request, response) => {
+      const row = server.app.deps.db.$client.prepare("SELECT claimed_until AS claimedUntil FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'PENDING'").get(endpointId) as { claimedUntil: number };
+      leases.push(row.claimedUntil);
+      request.resume();
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => noting.listen(0, "127.0.0.1", resolve));
+    const port = (noting.address() as AddressInfo).port;
+    const endpoint = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
+    const endpointId = endpoint.id;
+    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run(`http://slow-dns.example:${port}/hooks`, endpoint.id);
+    await server.admin(PING, { id: endpoint.id });
+    const slowLookup = async () => {
+      server.clock.advance(50 * SECOND);
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
+
+    // when the worker sends with a 5 s deadline and a lease asked for of 1 s
+    const summary = await deliverDueWebhooks(server.app.deps, { info: () => undefined, warn: () => undefined, error: () => undefined } as never, { timeoutMs: 5000, leaseMs: 1000, lookupHost: slowLookup });
+
+    // then the POST went out under a lease renewed after the lookup, of twice the deadline
+    expect(summary).toMatchObject({ succeeded: 1 });
+    expect(leases).toEqual([server.clock.now().getTime() + 10_000]);
+    noting.closeAllConnections();
+    noting.close();
+    await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
+  });
+
   it("tells of the waitlist, its offers and their lapse, access grants and cancelled events, and of no change that failed", async () => {
     // given a one-seat course without review or price, with a prerequisite already open, and an admin's endpoint
     const hooks = await receiver();

@@ -11,7 +11,7 @@ import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import type { MailLog } from "../../mail/transport.js";
 import { signatureHeader } from "./webhook-signing.js";
-import { resolveDestination, UrlNotAllowedError, type Destination } from "./webhook-url-policy.js";
+import { resolveDestination, UrlNotAllowedError, type Destination, type HostLookup } from "./webhook-url-policy.js";
 import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow } from "./webhooks.service.js";
 
 /*
@@ -20,7 +20,7 @@ import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow
  * for the endpoint. At-least-once: a receiver that answered but whose answer was lost gets
  * the message again with the same webhook-id, which is how it recognises a repeat.
  *
- * - 15 s for the whole exchange; redirects are not followed (a 3xx is a failure);
+ * - 15 s for the whole send, resolving the name included; redirects are not followed (a 3xx is a failure);
  *   2xx is success, anything else a failure, retried after the delays below (about 3 days
  *   in all), then FAILED.
  * - 410 Gone: the receiver says the endpoint is gone; it is DISABLED at once.
@@ -40,12 +40,18 @@ export const DISABLED_AFTER_MS = 5 * 24 * HOUR_MS;
 
 export interface WebhookDeliveryOptions {
   batchSize: number;
-  /** Longer than one send can take (timeoutMs); renewed before each send of a batch. */
+  /**
+   * Renewed before each send and again once the name is resolved; at least twice timeoutMs
+   * (raised to that if less), so a send always ends while its row is still ours.
+   */
   leaseMs: number;
   /** Endpoints sent to at once; one endpoint's messages go one after another. */
   concurrency: number;
   maxBatches: number;
+  /** The deadline of one send: resolving the name and the POST together. */
   timeoutMs: number;
+  /** How host names are resolved (the system resolver; tests pass one that never answers). */
+  lookupHost?: HostLookup;
 }
 
 export const defaultWebhookDeliveryOptions: WebhookDeliveryOptions = { batchSize: 25, leaseMs: 60_000, concurrency: 5, maxBatches: 10, timeoutMs: 15_000 };
@@ -105,8 +111,8 @@ interface Response {
   detail?: string | null;
 }
 
-/** One POST to the checked address, never following a redirect, with a deadline for the whole exchange. */
-function post(destination: Destination, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; snippet: string }> {
+/** One POST to the checked address, never following a redirect, abandoned when the send's deadline passes. */
+function post(destination: Destination, headers: Record<string, string>, body: string, deadline: AbortSignal, timeoutMs: number): Promise<{ status: number; snippet: string }> {
   const { url, address, family } = destination;
   // Connect to the address that was checked, whatever the name resolves to by now.
   const lookup: LookupFunction = (_hostname, options, callback) => {
@@ -115,7 +121,7 @@ function post(destination: Destination, headers: Record<string, string>, body: s
   };
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+    const request = client.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup, agent: false, signal: deadline }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
@@ -140,22 +146,33 @@ function failure(error: unknown): Response {
   return { status: null, error: `${details.code ? `${details.code}: ` : ""}${details.message ?? String(error)}`.slice(0, 1000) };
 }
 
-async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions): Promise<Response> {
+/**
+ * Resolves, signs and POSTs, all within one deadline (timeoutMs). `renewLease` runs once the
+ * name is resolved: false means another worker has the row now, and nothing is sent.
+ */
+async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions, renewLease: () => boolean): Promise<Response | "released"> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  let destination: Destination;
+  try {
+    // Checked again at every send: a name may resolve elsewhere now than when the endpoint was made.
+    destination = await resolveDestination(endpoint.url, deps.config.webhooksAllowPrivate, { signal: deadline, lookupHost: options.lookupHost });
+  } catch (error) {
+    return failure(error);
+  }
+  if (!renewLease()) return "released";
   const now = deps.clock.now();
   const secrets = [endpoint.secret];
   if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) secrets.push(endpoint.previousSecret);
   const timestamp = Math.floor(now.getTime() / 1000);
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "event-registration-webhooks/1",
+    "webhook-id": row.messageId,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": signatureHeader(secrets, row.messageId, timestamp, row.payload),
+  };
   try {
-    // Checked again at every send: a name may resolve elsewhere now than when the endpoint was made.
-    const destination = await resolveDestination(endpoint.url, deps.config.webhooksAllowPrivate);
-    const headers = {
-      "content-type": "application/json",
-      "user-agent": "event-registration-webhooks/1",
-      "webhook-id": row.messageId,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signatureHeader(secrets, row.messageId, timestamp, row.payload),
-    };
-    const { status, snippet } = await post(destination, headers, row.payload, options.timeoutMs);
+    const { status, snippet } = await post(destination, headers, row.payload, deadline, options.timeoutMs);
     if (status >= 200 && status < 300) return { status, error: null };
     const location = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
     return { status, error: `HTTP ${status}${location}${snippet ? `: ${snippet}` : ""}`.slice(0, 1000) };
@@ -240,19 +257,21 @@ async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookD
     release();
     return "released";
   }
-  // A full lease ahead of the send; a row another worker took meanwhile is not sent twice.
-  const renewed = deps.db
-    .update(webhookDeliveries)
-    .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
-    .where(stillOurs(row.id, owner))
-    .run().changes;
-  if (renewed === 0) return "released";
+  // A full lease ahead of the send (and again after the lookup); a row another worker took meanwhile is not sent twice.
+  const renewLease = () =>
+    deps.db
+      .update(webhookDeliveries)
+      .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
+      .where(stillOurs(row.id, owner))
+      .run().changes > 0;
+  if (!renewLease()) return "released";
   const endpoint = deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
   if (!endpoint || endpoint.status === "DISABLED") {
     deps.db.update(webhookDeliveries).set({ status: "FAILED", lastError: "The endpoint is disabled.", nextAttemptAt: null, claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
     return "failed";
   }
-  const response = await send(deps, endpoint, row, options);
+  const response = await send(deps, endpoint, row, options, renewLease);
+  if (response === "released") return "released";
   const outcome = record(deps, row, response, owner);
   if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, detail: response.detail ?? undefined, outcome }, "webhook delivery failed");
   return outcome;
@@ -260,7 +279,8 @@ async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookD
 
 /** Claims and sends due webhook deliveries, batch after batch, until none are due or maxBatches is reached. */
 export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Partial<WebhookDeliveryOptions> = {}, stopping?: AbortSignal): Promise<WebhookRunSummary> {
-  const options = { ...defaultWebhookDeliveryOptions, ...overrides };
+  const merged = { ...defaultWebhookDeliveryOptions, ...overrides };
+  const options = { ...merged, leaseMs: Math.max(merged.leaseMs, 2 * merged.timeoutMs) };
   const owner = workerIdentity;
   const summary: WebhookRunSummary = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, released: 0 };
   const failedEndpoints = new Set<string>();

@@ -148,13 +148,49 @@ export interface Destination {
   family: 4 | 6;
 }
 
+/** How a host name becomes addresses; replaceable in tests (a resolver that never answers). */
+export type HostLookup = (host: string) => Promise<{ address: string; family: number }[]>;
+
+export const systemLookup: HostLookup = (host) => lookup(host, { all: true, verbatim: true });
+
+export interface ResolveOptions {
+  field?: string[];
+  /** Abandons the lookup when aborted (the send's deadline). getaddrinfo cannot be cancelled: its answer is ignored. */
+  signal?: AbortSignal;
+  lookupHost?: HostLookup;
+}
+
+/** A deadline passed: the send gave up waiting for the resolver. */
+export class DeadlineError extends Error {}
+
+/** Rejects with a DeadlineError when the signal aborts first; the promise is left to settle, its outcome ignored. */
+export function beforeDeadline<T>(promise: Promise<T>, signal: AbortSignal | undefined, message: string): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new DeadlineError(message));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineError(message));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Resolves the URL's host and checks every address it has: one non-public address is
  * enough to refuse (a name that also points inward is not a partner's public receiver).
  * The refusal does not say which address, nor why a name did not resolve (see
  * UrlNotAllowedError.detail).
  */
-export async function resolveDestination(raw: string, allowPrivate: boolean, field?: string[]): Promise<Destination> {
+export async function resolveDestination(raw: string, allowPrivate: boolean, options: ResolveOptions = {}): Promise<Destination> {
+  const { field, signal, lookupHost = systemLookup } = options;
   const url = checkWebhookUrlSyntax(raw, allowPrivate, field);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const literal = isIP(host);
@@ -162,7 +198,7 @@ export async function resolveDestination(raw: string, allowPrivate: boolean, fie
   let addresses: { address: string; family: number }[];
   const unresolved = `The webhook URL's host ${host} could not be resolved.`;
   try {
-    addresses = await lookup(host, { all: true, verbatim: true });
+    addresses = await beforeDeadline(lookupHost(host), signal, "no answer before the deadline");
   } catch (error) {
     throw new UrlNotAllowedError(unresolved, field, `${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error)}`);
   }

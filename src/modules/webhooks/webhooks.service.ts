@@ -55,9 +55,12 @@ function checkEventTypes(check: InputChecker, types: WebhookEventTypeName[]): We
   return unique;
 }
 
+/** How long a request waits for the URL's name to resolve. */
+const URL_CHECK_DEADLINE_MS = 10_000;
+
 /** Validates the URL (scheme and every address it resolves to) outside any transaction: DNS is network I/O. */
 async function checkedUrl(deps: Deps, url: string): Promise<string> {
-  const destination = await resolveDestination(url, deps.config.webhooksAllowPrivate, ["input", "url"]);
+  const destination = await resolveDestination(url, deps.config.webhooksAllowPrivate, { field: ["input", "url"], signal: AbortSignal.timeout(URL_CHECK_DEADLINE_MS) });
   return destination.url.href;
 }
 
