@@ -8,7 +8,7 @@ import type { RemovedSession } from "./removed-sessions.js";
 import { adminConsoleLink, manageLink, newsletterLinks, signInLink, signInPage } from "./links.js";
 import { accessibilityFacts, addressLines, mapLink } from "./venue-format.js";
 import { accessOpensAt } from "../modules/events/event-rules.js";
-import { paymentUrlFor } from "../modules/registrations/payment-link.js";
+import { paymentIsDue, paymentUrlFor } from "../modules/registrations/payment-link.js";
 
 /*
  * What a template sees: plain strings and lists, already formatted in the event's zone.
@@ -83,7 +83,7 @@ export interface EmailView {
     opensAt: string | null;
     granted: boolean;
   } | null;
-  /** The booking partner's payment page for this registration, while money is due (payment-link.ts). */
+  /** While money is due (payment-link.ts): the booking partner's payment page for this registration, and/or the event's instructions. */
   payment: { url: string | null; instructions: string | null } | null;
   /** PAYMENT_RECEIVED: the figures at the moment of the payment. */
   receipt: { amount: string; method: string; reference: string | null; paidSoFar: string; remaining: string; paidInFull: boolean } | null;
@@ -134,9 +134,12 @@ function moneyView(amountDueMinor: number, amountPaidMinor: number, currency: st
 function paymentView(facts: EmailFacts): EmailView["payment"] {
   const { registration, event } = facts;
   if (!registration || !event) return null;
+  // Instructions alone (a bank transfer, no payment page) are shown as well.
+  if (!paymentIsDue(registration, facts.amountPaidMinor)) return null;
   const url = paymentUrlFor(event.paymentUrlTemplate, registration, facts.amountPaidMinor);
-  if (!url) return null;
-  return { url, instructions: event.paymentInstructions };
+  const instructions = text(event.paymentInstructions);
+  if (!url && !instructions) return null;
+  return { url, instructions };
 }
 
 /** "20 minutes", "1 hour": how long a link stays valid from the moment it is sent. */

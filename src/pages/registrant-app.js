@@ -137,12 +137,17 @@
     }
     // Someone on the waitlist holds no place yet: nothing is due, and "Paid $0.00" reads like a bill.
     if (!waitlisted) section.appendChild(el("p", "Paid " + registration.payment.amountPaid.formatted + " of " + registration.payment.amountDue.formatted + "."));
-    // The booking partner's payment page, only while money is due (the API decides: paymentUrl is null otherwise).
+    // Only while money is due (as payment-link.ts decides): the booking partner's payment page
+    // (the API gives paymentUrl then only), and the event's instructions, which may be all
+    // there is (a bank transfer).
+    var moneyDue = !registration.payment.paidInFull && ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED"].indexOf(registration.status) >= 0;
     if (registration.paymentUrl) {
       var pay = el("p");
       pay.appendChild(el("a", "Pay online (reference " + registration.reference + ")", { href: registration.paymentUrl }));
       section.appendChild(pay);
-      if (event.payment && event.payment.instructions) section.appendChild(el("p", event.payment.instructions, { class: "payment-instructions" }));
+    }
+    if ((registration.paymentUrl || moneyDue) && event.payment && event.payment.instructions) {
+      section.appendChild(el("p", event.payment.instructions, { class: "payment-instructions" }));
     }
     if (event.prerequisite) section.appendChild(renderAccess(registration, event));
     if (event.contact && (event.contact.name || event.contact.phone || event.contact.email)) section.appendChild(renderContact(event.contact));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { payments } from "../../src/db/schema.js";
 import { createCourse, CREATE_EVENT, courseInput, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { deliveries, drain, receivedEmail, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
 import { createKey, createPartner, rowCounts, setPartners } from "../security/fixtures.js";
@@ -14,8 +15,11 @@ const PAY = /* GraphQL */ `
     }
   }
 `;
+const CANCEL = /* GraphQL */ `
+  mutation ($id: ID!) { cancelRegistration(input: { registrationId: $id }) { userErrors { code } } }
+`;
 const READ = /* GraphQL */ `
-  query ($id: ID!) { registration(id: $id) { reference status paymentUrl payment { amountPaid { amountMinor } payments { reference } } event { payment { urlTemplate instructions } } } }
+  query ($id: ID!) { registration(id: $id) { reference status offerExpiresAt paymentUrl payment { amountPaid { amountMinor } payments { reference } } event { payment { urlTemplate instructions } } } }
 `;
 
 const template = "https://pay.booking-partner.example/checkout?ref={reference}&course=mbt";
@@ -123,6 +127,41 @@ describe("payment at the booking partner", () => {
     expect(offer.parsed.text).toContain(instructions);
   });
 
+  it("shows payment instructions without a payment page (a bank transfer) in the approval and offer emails while money is due", async () => {
+    // given a course with instructions and no payment URL template, one seat, review, and someone waiting
+    const bankTransfer = "Pay by bank transfer to IBAN DE89 3704 0044 0532 0130 00, quoting your reference.";
+    const small = await createCourse(mail.server, { capacity: 1, requiresReview: true, paymentInstructions: bankTransfer });
+    const first = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const firstId = first.data.register.registration.id;
+    const waitingId = waiting.data.register.registration.id;
+
+    // when the first is approved, then cancels, and the place is offered to the one waiting
+    await mail.server.admin(REVIEW, { input: { registrationId: firstId, decision: "APPROVE" } });
+    await drain(mail.server.app.worker);
+    await mail.server.admin(CANCEL, { id: firstId });
+    await mail.server.admin(REVIEW, { input: { registrationId: waitingId, decision: "APPROVE" } });
+    await drain(mail.server.app.worker);
+
+    // then both approval emails tell how to pay, without a payment link
+    for (const id of [firstId, waitingId]) {
+      const approval = receivedEmail(mail, id, "APPLICATION_APPROVED");
+      expect(approval.parsed.text).toContain(bankTransfer);
+      expect(String(approval.parsed.html)).toContain(bankTransfer);
+      expect(approval.parsed.text).not.toContain("Pay online");
+    }
+
+    // and on a course without review, the offer itself tells how to pay
+    const open = await createCourse(mail.server, { capacity: 1, requiresReview: false, paymentInstructions: bankTransfer });
+    const holder = await mail.server.gql(REGISTER, { input: registrationInput(open) });
+    const next = await mail.server.gql(REGISTER, { input: registrationInput(open) });
+    await mail.server.admin(CANCEL, { id: holder.data.register.registration.id });
+    await drain(mail.server.app.worker);
+    const offer = receivedEmail(mail, next.data.register.registration.id, "WAITLIST_PLACE_OFFERED");
+    expect(offer.parsed.text).toContain(bankTransfer);
+    expect(offer.parsed.text).not.toContain("Pay online");
+  });
+
   it("records the same (registration, reference) once, however often it is sent", async () => {
     // given
     const { id } = await approvedRegistration();
@@ -208,5 +247,47 @@ describe("payment at the booking partner", () => {
     expect(texts[1]).toContain("Method: bank transfer");
     expect(texts[1]).toContain("Remaining due: nothing, your place is paid in full.");
     expect(mail.smtp.received.find((email) => email.messageId === receipts[0]!.messageId)!.parsed.subject).toMatch(/^Payment received: MBT Basic Training \(MBT-/);
+  });
+
+  it("refuses a payment for a waitlisted registration: nothing is due until a place is offered, and nothing changes", async () => {
+    // given a full one-seat course and someone on its waitlist
+    const small = await createCourse(mail.server, { capacity: 1, requiresReview: false, paymentUrlTemplate: template });
+    await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    expect(waiting.data.register.registration.status).toBe("WAITLISTED");
+    const before = rowCounts(mail.server);
+
+    // when an admin records the full price for it
+    const paid = await mail.server.admin(PAY, { input: { registrationId: waiting.data.register.registration.id, amountMinor: 125000, currency: "USD", method: "card", reference: "early" } });
+
+    // then it is refused with a clear reason, and nothing was written
+    expect(paid.data.recordPayment).toEqual({
+      registration: null,
+      userErrors: [{ field: ["input", "registrationId"], code: "INVALID_STATE", message: "This registration is on the waitlist: nothing is due until a place is offered." }],
+    });
+    expect(rowCounts(mail.server)).toEqual(before);
+  });
+
+  it("confirms a waitlisted registration already paid in full when it is promoted, and never lapses its offer", async () => {
+    // given a full one-seat course, and a waiting registration whose price was recorded while it waited (as was possible before payments were refused there)
+    const small = await createCourse(mail.server, { capacity: 1, requiresReview: false, offerWindowHours: 24, paymentUrlTemplate: template });
+    const first = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
+    const { id } = waiting.data.register.registration;
+    const at = mail.server.clock.now();
+    mail.server.app.deps.db.insert(payments).values({ id: `pay_legacy_${id}`, registrationId: id, amountMinor: 125000, currency: "USD", method: "card", reference: "legacy", receivedAt: at, createdAt: at }).run();
+
+    // when the seat is freed
+    await mail.server.admin(CANCEL, { id: first.data.register.registration.id });
+
+    // then the place is confirmed at once: no offer deadline, no payment link
+    expect((await mail.server.admin(READ, { id })).data.registration).toMatchObject({ status: "CONFIRMED", offerExpiresAt: null, paymentUrl: null });
+
+    // and after the offer window it is still confirmed
+    mail.server.clock.advance(25 * 60 * 60 * 1000);
+    await mail.server.app.worker.runOnce();
+    expect((await mail.server.admin(READ, { id })).data.registration.status).toBe("CONFIRMED");
+    await drain(mail.server.app.worker);
+    expect(deliveries(mail.server, { registrationId: id, kind: "BOOKING_CONFIRMED" })).toHaveLength(1);
   });
 });

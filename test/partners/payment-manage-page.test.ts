@@ -60,4 +60,32 @@ describe("the manage page while money is due", () => {
     await page.close();
     await again.close();
   });
+
+  it("shows the instructions of a course without a payment page (a bank transfer) while money is due, and no longer once paid in full", async () => {
+    // given an approved registration on a course with instructions and no payment URL template
+    const bankTransfer = "Pay by bank transfer to IBAN DE89 3704 0044 0532 0130 00, quoting your reference.";
+    const transferCourse = await createCourse(server, { paymentInstructions: bankTransfer });
+    const { data } = await server.gql(REGISTER, { input: registrationInput(transferCourse) });
+    const { id } = data.register.registration;
+    await server.admin(APPROVE, { id });
+    const page = await browser.newPage();
+
+    // when the registrant opens the manage link
+    await page.goto(`${new URL(server.url).origin}/manage#${data.register.manageToken}`);
+
+    // then the instructions are shown, with no payment link
+    await page.getByText(bankTransfer).waitFor();
+    expect(await page.getByRole("link", { name: /Pay online/ }).count()).toBe(0);
+
+    // when it is paid in full and the page is opened again
+    await server.admin(PAY, { id, amount: 125000 });
+    const again = await browser.newPage();
+    await again.goto(`${new URL(server.url).origin}/manage#${data.register.manageToken}`);
+    await again.getByText("Paid $1,250.00 of $1,250.00.").waitFor();
+
+    // then the instructions are gone
+    expect(await again.textContent("main")).not.toContain(bankTransfer);
+    await page.close();
+    await again.close();
+  });
 });

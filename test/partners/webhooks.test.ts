@@ -22,7 +22,7 @@ const ENDPOINTS = /* GraphQL */ `
   }
 `;
 const ROTATE = /* GraphQL */ `
-  mutation ($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } signingSecret userErrors { code } } }
+  mutation ($id: ID!) { rotateWebhookSecret(id: $id) { endpoint { id } signingSecret userErrors { field code message } } }
 `;
 const PING = /* GraphQL */ `
   mutation ($id: ID!) { sendTestWebhook(id: $id) { endpoint { id status } userErrors { code message } } }
@@ -155,6 +155,21 @@ describe("signed webhooks", () => {
     expect(verifyWebhook(newSecret, during, server.clock.now())).toMatchObject({ type: "webhook.ping" });
     expect(verifyWebhook(endpoint.secret, during, server.clock.now())).toMatchObject({ type: "webhook.ping" });
 
+    // when it is rotated again within the 24 hours (here: at once)
+    const overlapEnds = new Date(server.clock.now().getTime() + 24 * HOUR).toISOString();
+    const again = await server.admin(ROTATE, { id: endpoint.id });
+
+    // then that is refused, saying when it may be done, and both secrets still sign
+    expect(again.data.rotateWebhookSecret).toEqual({
+      endpoint: null,
+      signingSecret: null,
+      userErrors: [{ field: ["id"], code: "INVALID_STATE", message: expect.stringContaining(`still signs until ${overlapEnds}; rotate again after that`) }],
+    });
+    await server.admin(PING, { id: endpoint.id });
+    await step();
+    expect(verifyWebhook(endpoint.secret, hooks.received.at(-1)!, server.clock.now())).toMatchObject({ type: "webhook.ping" });
+    expect(verifyWebhook(newSecret, hooks.received.at(-1)!, server.clock.now())).toMatchObject({ type: "webhook.ping" });
+
     // and after 24 hours only the new secret signs
     server.clock.advance(24 * HOUR + SECOND);
     await server.admin(PING, { id: endpoint.id });
@@ -163,6 +178,8 @@ describe("signed webhooks", () => {
     expect(String(after.headers["webhook-signature"]).split(" ")).toHaveLength(1);
     expect(verifyWebhook(newSecret, after, server.clock.now())).toMatchObject({ type: "webhook.ping" });
     expect(() => verifyWebhook(endpoint.secret, after, server.clock.now())).toThrow(/No matching signature/);
+    // and it may be rotated again
+    expect((await server.admin(ROTATE, { id: endpoint.id })).data.rotateWebhookSecret).toMatchObject({ signingSecret: expect.stringMatching(/^whsec_/), userErrors: [] });
     await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
   });
 
@@ -320,6 +337,97 @@ describe("signed webhooks", () => {
     expect((await endpointLog(endpoint.id)).deliveries.edges[0].node).toMatchObject({ status: "RETRYING", lastResponseStatus: null, lastError: expect.stringContaining("no response within 0.3 s") });
     silent.closeAllConnections();
     silent.close();
+    await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
+  });
+
+  it("keeps one dead receiver with a backlog from starving the others: they are delivered in the same run, and it is tried once", async () => {
+    // given endpoint A whose receiver never answers, with 30 messages due (more than a batch), and after them 3 for endpoint B
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    let began = 0;
+    let attemptsAtA = 0;
+    silent.on("request", () => attemptsAtA++);
+    const dead = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
+    for (let index = 0; index < 30; index++) await server.admin(PING, { id: dead.id });
+    server.clock.advance(1);
+    const arrivals: number[] = [];
+    const working = createServer((request, response) => {
+      arrivals.push(Date.now() - began);
+      request.resume();
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => working.listen(0, "127.0.0.1", resolve));
+    const healthy = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${(working.address() as AddressInfo).port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
+    for (let index = 0; index < 3; index++) await server.admin(PING, { id: healthy.id });
+
+    // when one worker run sends with a 2 s timeout (15 s in production)
+    began = Date.now();
+    const summary = await deliverDueWebhooks(server.app.deps, { info: () => undefined, warn: () => undefined, error: () => undefined } as never, { timeoutMs: 2000 });
+
+    // then B's messages arrived without waiting for A's timeout, and A was tried once in the run, its other messages left for later
+    expect(arrivals).toHaveLength(3);
+    expect(Math.max(...arrivals)).toBeLessThan(1500);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(attemptsAtA).toBe(1);
+    expect(summary).toMatchObject({ succeeded: 3, retrying: 1 });
+    const log = await endpointLog(dead.id);
+    expect(log.deliveries.edges.filter((edge: { node: { attempts: number } }) => edge.node.attempts > 0)).toHaveLength(1);
+    expect(log.deliveries.edges.filter((edge: { node: { status: string } }) => edge.node.status === "PENDING")).toHaveLength(29);
+    for (const started of [silent, working]) {
+      started.closeAllConnections();
+      started.close();
+    }
+    await server.gql(DELETE, { id: dead.id }, { token: server.adminKey });
+    await server.gql(DELETE, { id: healthy.id }, { token: server.adminKey });
+  });
+
+  it("abandons a name that does not resolve within the send's deadline", async () => {
+    // given an endpoint whose host name the resolver never answers for
+    const hooks = await receiver();
+    const endpoint = await createEndpoint(server.adminKey, { url: hooks.url, eventTypes: ["WEBHOOK_PING"] });
+    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run("http://never-answers.example/hooks", endpoint.id);
+    await server.admin(PING, { id: endpoint.id });
+
+    // when the worker sends with a 300 ms deadline
+    const began = Date.now();
+    const summary = await deliverDueWebhooks(server.app.deps, { info: () => undefined, warn: () => undefined, error: () => undefined } as never, { timeoutMs: 300, lookupHost: () => new Promise(() => undefined) });
+
+    // then the attempt ended at the deadline and is retried later, and nothing was sent
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(summary).toMatchObject({ claimed: 1, retrying: 1 });
+    expect((await endpointLog(endpoint.id)).deliveries.edges[0].node).toMatchObject({ status: "RETRYING", lastResponseStatus: null, lastError: "The webhook URL's host never-answers.example could not be resolved." });
+    expect(hooks.received).toEqual([]);
+    await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
+  });
+
+  it("renews the lease once the name is resolved, and keeps it at least twice the send's deadline", async () => {
+    // given an endpoint whose name takes 50 s (of the test clock) to resolve, and a receiver that notes the lease it is sent under
+    const leases: number[] = [];
+    const noting = createServer((request, response) => {
+      const row = server.app.deps.db.$client.prepare("SELECT claimed_until AS claimedUntil FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'PENDING'").get(endpointId) as { claimedUntil: number };
+      leases.push(row.claimedUntil);
+      request.resume();
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => noting.listen(0, "127.0.0.1", resolve));
+    const port = (noting.address() as AddressInfo).port;
+    const endpoint = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
+    const endpointId = endpoint.id;
+    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run(`http://slow-dns.example:${port}/hooks`, endpoint.id);
+    await server.admin(PING, { id: endpoint.id });
+    const slowLookup = async () => {
+      server.clock.advance(50 * SECOND);
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
+
+    // when the worker sends with a 5 s deadline and a lease asked for of 1 s
+    const summary = await deliverDueWebhooks(server.app.deps, { info: () => undefined, warn: () => undefined, error: () => undefined } as never, { timeoutMs: 5000, leaseMs: 1000, lookupHost: slowLookup });
+
+    // then the POST went out under a lease renewed after the lookup, of twice the deadline
+    expect(summary).toMatchObject({ succeeded: 1 });
+    expect(leases).toEqual([server.clock.now().getTime() + 10_000]);
+    noting.closeAllConnections();
+    noting.close();
     await server.gql(DELETE, { id: endpoint.id }, { token: server.adminKey });
   });
 
@@ -535,6 +643,12 @@ describe("webhook URLs outside development", () => {
       "http://[fe80::1]/hooks",
       "http://0.0.0.0/hooks",
       "http://localhost/hooks",
+      // IPv4-translated (::ffff:0:0/96) loopback, local-use NAT64, 6to4 of loopback and of the metadata address, Teredo
+      "http://[::ffff:0:7f00:1]/hooks",
+      "http://[64:ff9b:1::a00:1]/hooks",
+      "http://[2002:7f00:1::1]/hooks",
+      "http://[2002:a9fe:a9fe::1]/hooks",
+      "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks",
     ];
 
     for (const url of refusedAddresses) {
@@ -547,6 +661,20 @@ describe("webhook URLs outside development", () => {
     const ftp = await server.admin(CREATE_ENDPOINT, { input: { url: "ftp://files.example/hooks", eventTypes: ["WEBHOOK_PING"] } });
     expect(ftp.errors?.[0]).toMatchObject({ message: expect.stringContaining("URL must use http or https"), extensions: { code: "BAD_USER_INPUT" } });
     expect(rowCounts(server)).toEqual(before);
+
+    // a 6to4 address of a public IPv4 one is a public address
+    const sixToFour = await server.admin(CREATE_ENDPOINT, { input: { url: "http://[2002:5db8:d70e::1]/hooks", eventTypes: ["WEBHOOK_PING"] } });
+    expect(sixToFour.data.createWebhookEndpoint.userErrors).toEqual([]);
+  });
+
+  it("does not tell what a refused name resolves to", async () => {
+    // when a name resolves to loopback
+    const { data } = await server.admin(CREATE_ENDPOINT, { input: { url: "http://localhost:8080/hooks", eventTypes: ["WEBHOOK_PING"] } });
+
+    // then the refusal says only that it is not public
+    expect(data.createWebhookEndpoint.userErrors).toEqual([
+      { field: ["input", "url"], code: "URL_NOT_ALLOWED", message: "The webhook URL's host localhost does not resolve to a public address; webhooks go to public addresses only." },
+    ]);
   });
 
   it("checks the address again when sending, and sends nothing to a private one", async () => {

@@ -12,6 +12,7 @@
 import { renderCourseFacts } from "./course-facts.js";
 import { h } from "./dom.js";
 import { endpointFor, GraphqlClient, type GraphqlError } from "./graphql-client.js";
+import { newIdempotencyKey } from "./idempotency-key.js";
 import { eventLookup, REGISTER, type RegisterResult, type WidgetEvent } from "./operations.js";
 import { renderOutcome } from "./outcome.js";
 import { RegistrationForm, type FieldProblem, type RegisterInputValue } from "./registration-form.js";
@@ -146,7 +147,7 @@ export class EventRegistrationElement extends HTMLElement {
       return this.emit("registration:error", { code: "INVALID" });
     }
     const input: RegisterInputValue = form.read();
-    this.idempotencyKey ??= crypto.randomUUID();
+    this.idempotencyKey ??= newIdempotencyKey();
     const generation = this.generation;
     this.inFlight = true;
     form.setBusy(true);

@@ -312,7 +312,11 @@ export function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now
       .limit(1)
       .get();
     if (!next) return;
-    const status = entryStatus(event, next.amountDueMinor);
+    // From what is still due, not the price: a place paid while waiting (possible before
+    // recordPayment refused waitlisted registrations) is confirmed, not offered for payment
+    // again, where it could take no payment and its offer would lapse into a cancellation.
+    const stillDue = Math.max(0, next.amountDueMinor - amountPaidMinor(tx, next.id));
+    const status = entryStatus(event, stillDue);
     const holdsOffer = status !== "CONFIRMED";
     const offered = setStatus(tx, next, now, {
       status: holdsOffer ? status : next.status,
@@ -322,7 +326,7 @@ export function promoteFromWaitlist(tx: Writer, deps: Deps, event: EventRow, now
     recordChange(tx, { registrationId: next.id, at: now, actor: "system", action: "PROMOTED", fromStatus: "WAITLISTED", toStatus: status });
     mail(tx, deps.clock, offered, event, "WAITLIST_PLACE_OFFERED", String(now.getTime()));
     enqueueWebhooks(tx, now, "WAITLIST_OFFER_MADE", { registration: offered, event });
-    // A free event without review needs nothing from the registrant: the place is theirs.
+    // A free (or already paid) place without review needs nothing from the registrant: it is theirs.
     if (!holdsOffer) enterConfirmed(tx, deps, offered, event, now);
     free--;
   }
@@ -364,7 +368,8 @@ export function reviewRegistration(deps: Deps, input: ReviewRegistrationInput, a
  * Adds a payment. A reference names the payment at its source (a partner's charge id): the
  * same (registration, reference) again is the same payment, answered with the registration
  * as it is, so a partner's retried call never pays twice. Nothing beyond the amount due is
- * taken (OVERPAYMENT). Each payment mails the registrant a receipt.
+ * taken (OVERPAYMENT), and nothing while on the waitlist (INVALID_STATE). Each payment
+ * mails the registrant a receipt.
  */
 export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: string): RegistrationRow {
   const check = new InputChecker();
@@ -391,6 +396,10 @@ export function recordPayment(deps: Deps, input: RecordPaymentInput, actor: stri
       }
       if (registration.status === "CANCELLED" || registration.status === "REJECTED") {
         throw new DomainError("INVALID_STATE", `A ${registration.status.toLowerCase()} registration cannot take payments.`, ["input", "registrationId"]);
+      }
+      // A waitlisted registration holds no seat: taking its money would charge for a place it may never get.
+      if (registration.status === "WAITLISTED") {
+        throw new DomainError("INVALID_STATE", "This registration is on the waitlist: nothing is due until a place is offered.", ["input", "registrationId"]);
       }
       if (registration.amountDueMinor === 0 || !registration.currency) throw new DomainError("INVALID_STATE", "This registration has nothing to pay.", ["input", "registrationId"]);
       if (currency !== registration.currency) {

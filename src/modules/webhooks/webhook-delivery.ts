@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
 import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/schema.js";
 import { writeTransaction } from "../../db/write-transaction.js";
@@ -11,7 +11,7 @@ import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import type { MailLog } from "../../mail/transport.js";
 import { signatureHeader } from "./webhook-signing.js";
-import { resolveDestination, type Destination } from "./webhook-url-policy.js";
+import { resolveDestination, UrlNotAllowedError, type Destination, type HostLookup } from "./webhook-url-policy.js";
 import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow } from "./webhooks.service.js";
 
 /*
@@ -20,12 +20,15 @@ import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow
  * for the endpoint. At-least-once: a receiver that answered but whose answer was lost gets
  * the message again with the same webhook-id, which is how it recognises a repeat.
  *
- * - 15 s for the whole exchange; redirects are not followed (a 3xx is a failure);
+ * - 15 s for the whole send, resolving the name included; redirects are not followed (a 3xx is a failure);
  *   2xx is success, anything else a failure, retried after the delays below (about 3 days
  *   in all), then FAILED.
  * - 410 Gone: the receiver says the endpoint is gone; it is DISABLED at once.
  * - Failures without a success in between for 24 h make the endpoint FAILING (still
  *   retried), for 5 days DISABLED; the owner is emailed at each step.
+ * - Fair between endpoints: a claim takes each endpoint's oldest due message, then each
+ *   one's second, and so on; an endpoint that failed in a run is not claimed from again in
+ *   that run. One dead receiver with a backlog costs one timeout per run, not every batch.
  */
 
 const MINUTE_MS = 60_000;
@@ -37,12 +40,18 @@ export const DISABLED_AFTER_MS = 5 * 24 * HOUR_MS;
 
 export interface WebhookDeliveryOptions {
   batchSize: number;
-  /** Longer than one send can take (timeoutMs); renewed before each send of a batch. */
+  /**
+   * Renewed before each send and again once the name is resolved; at least twice timeoutMs
+   * (raised to that if less), so a send always ends while its row is still ours.
+   */
   leaseMs: number;
   /** Endpoints sent to at once; one endpoint's messages go one after another. */
   concurrency: number;
   maxBatches: number;
+  /** The deadline of one send: resolving the name and the POST together. */
   timeoutMs: number;
+  /** How host names are resolved (the system resolver; tests pass one that never answers). */
+  lookupHost?: HostLookup;
 }
 
 export const defaultWebhookDeliveryOptions: WebhookDeliveryOptions = { batchSize: 25, leaseMs: 60_000, concurrency: 5, maxBatches: 10, timeoutMs: 15_000 };
@@ -63,15 +72,31 @@ function due(now: Date) {
   return and(inArray(webhookDeliveries.status, [...dueStatuses]), lte(webhookDeliveries.nextAttemptAt, now), or(isNull(webhookDeliveries.claimedUntil), lte(webhookDeliveries.claimedUntil, now)));
 }
 
-function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string): WebhookDeliveryRow[] {
+/** `skipped`: endpoints that failed earlier in this run; their messages wait for the next run. */
+function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string, skipped: ReadonlySet<string>): WebhookDeliveryRow[] {
   const now = deps.clock.now();
-  const ids = deps.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(due(now)).orderBy(webhookDeliveries.createdAt, webhookDeliveries.id).limit(options.batchSize);
-  return deps.db
+  // Round robin: every endpoint's oldest due message comes before anyone's second, so one
+  // endpoint's backlog cannot fill a batch while the others wait.
+  // Ties of createdAt (one millisecond) go by rowid, the order of insertion: ids are ULIDs, random within a millisecond.
+  const ranked = deps.db
+    .select({
+      id: webhookDeliveries.id,
+      createdAt: webhookDeliveries.createdAt,
+      seq: sql<number>`${webhookDeliveries}.rowid`.as("seq"),
+      turn: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${webhookDeliveries.createdAt}, ${webhookDeliveries}.rowid)`.as("turn"),
+    })
+    .from(webhookDeliveries)
+    .where(and(due(now), skipped.size ? notInArray(webhookDeliveries.endpointId, [...skipped]) : undefined))
+    .as("ranked");
+  const ids = deps.db.select({ id: ranked.id }).from(ranked).orderBy(sql`"turn"`, ranked.createdAt, sql`"seq"`).limit(options.batchSize);
+  const claimed = deps.db
     .update(webhookDeliveries)
     .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
     .where(and(inArray(webhookDeliveries.id, ids), due(now)))
-    .returning()
+    .returning({ ...getTableColumns(webhookDeliveries), seq: sql<number>`rowid` })
     .all();
+  // Each endpoint's lane sends its messages oldest first, in the order they were queued.
+  return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq).map(({ seq: _seq, ...row }) => row);
 }
 
 function stillOurs(rowId: string, owner: string) {
@@ -80,11 +105,14 @@ function stillOurs(rowId: string, owner: string) {
 
 interface Response {
   status: number | null;
+  /** What the delivery log shows the endpoint's owner. */
   error: string | null;
+  /** For the server's log only (what a refused name resolved to). */
+  detail?: string | null;
 }
 
-/** One POST to the checked address, never following a redirect, with a deadline for the whole exchange. */
-function post(destination: Destination, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; snippet: string }> {
+/** One POST to the checked address, never following a redirect, abandoned when the send's deadline passes. */
+function post(destination: Destination, headers: Record<string, string>, body: string, deadline: AbortSignal, timeoutMs: number): Promise<{ status: number; snippet: string }> {
   const { url, address, family } = destination;
   // Connect to the address that was checked, whatever the name resolves to by now.
   const lookup: LookupFunction = (_hostname, options, callback) => {
@@ -93,7 +121,7 @@ function post(destination: Destination, headers: Record<string, string>, body: s
   };
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup, agent: false, signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+    const request = client.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup, agent: false, signal: deadline }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
@@ -112,28 +140,44 @@ function post(destination: Destination, headers: Record<string, string>, body: s
   });
 }
 
-async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions): Promise<Response> {
+function failure(error: unknown): Response {
+  if (error instanceof UrlNotAllowedError) return { status: null, error: error.message, detail: error.detail };
+  const details = error as NodeJS.ErrnoException;
+  return { status: null, error: `${details.code ? `${details.code}: ` : ""}${details.message ?? String(error)}`.slice(0, 1000) };
+}
+
+/**
+ * Resolves, signs and POSTs, all within one deadline (timeoutMs). `renewLease` runs once the
+ * name is resolved: false means another worker has the row now, and nothing is sent.
+ */
+async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions, renewLease: () => boolean): Promise<Response | "released"> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  let destination: Destination;
+  try {
+    // Checked again at every send: a name may resolve elsewhere now than when the endpoint was made.
+    destination = await resolveDestination(endpoint.url, deps.config.webhooksAllowPrivate, { signal: deadline, lookupHost: options.lookupHost });
+  } catch (error) {
+    return failure(error);
+  }
+  if (!renewLease()) return "released";
   const now = deps.clock.now();
   const secrets = [endpoint.secret];
   if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) secrets.push(endpoint.previousSecret);
   const timestamp = Math.floor(now.getTime() / 1000);
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "event-registration-webhooks/1",
+    "webhook-id": row.messageId,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": signatureHeader(secrets, row.messageId, timestamp, row.payload),
+  };
   try {
-    // Checked again at every send: a name may resolve elsewhere now than when the endpoint was made.
-    const destination = await resolveDestination(endpoint.url, deps.config.webhooksAllowPrivate);
-    const headers = {
-      "content-type": "application/json",
-      "user-agent": "event-registration-webhooks/1",
-      "webhook-id": row.messageId,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signatureHeader(secrets, row.messageId, timestamp, row.payload),
-    };
-    const { status, snippet } = await post(destination, headers, row.payload, options.timeoutMs);
+    const { status, snippet } = await post(destination, headers, row.payload, deadline, options.timeoutMs);
     if (status >= 200 && status < 300) return { status, error: null };
     const location = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
     return { status, error: `HTTP ${status}${location}${snippet ? `: ${snippet}` : ""}`.slice(0, 1000) };
   } catch (error) {
-    const details = error as NodeJS.ErrnoException;
-    return { status: null, error: `${details.code ? `${details.code}: ` : ""}${details.message ?? String(error)}`.slice(0, 1000) };
+    return failure(error);
   }
 }
 
@@ -213,31 +257,35 @@ async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookD
     release();
     return "released";
   }
-  // A full lease ahead of the send; a row another worker took meanwhile is not sent twice.
-  const renewed = deps.db
-    .update(webhookDeliveries)
-    .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
-    .where(stillOurs(row.id, owner))
-    .run().changes;
-  if (renewed === 0) return "released";
+  // A full lease ahead of the send (and again after the lookup); a row another worker took meanwhile is not sent twice.
+  const renewLease = () =>
+    deps.db
+      .update(webhookDeliveries)
+      .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
+      .where(stillOurs(row.id, owner))
+      .run().changes > 0;
+  if (!renewLease()) return "released";
   const endpoint = deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
   if (!endpoint || endpoint.status === "DISABLED") {
     deps.db.update(webhookDeliveries).set({ status: "FAILED", lastError: "The endpoint is disabled.", nextAttemptAt: null, claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
     return "failed";
   }
-  const response = await send(deps, endpoint, row, options);
+  const response = await send(deps, endpoint, row, options, renewLease);
+  if (response === "released") return "released";
   const outcome = record(deps, row, response, owner);
-  if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, outcome }, "webhook delivery failed");
+  if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, detail: response.detail ?? undefined, outcome }, "webhook delivery failed");
   return outcome;
 }
 
 /** Claims and sends due webhook deliveries, batch after batch, until none are due or maxBatches is reached. */
 export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Partial<WebhookDeliveryOptions> = {}, stopping?: AbortSignal): Promise<WebhookRunSummary> {
-  const options = { ...defaultWebhookDeliveryOptions, ...overrides };
+  const merged = { ...defaultWebhookDeliveryOptions, ...overrides };
+  const options = { ...merged, leaseMs: Math.max(merged.leaseMs, 2 * merged.timeoutMs) };
   const owner = workerIdentity;
   const summary: WebhookRunSummary = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, released: 0 };
+  const failedEndpoints = new Set<string>();
   for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
-    const claimed = claimDue(deps, options, owner);
+    const claimed = claimDue(deps, options, owner, failedEndpoints);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
     const byEndpoint = new Map<string, WebhookDeliveryRow[]>();
@@ -259,8 +307,9 @@ export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Pa
           }
           summary[outcome]++;
           // A receiver that just failed (down, or slow up to the timeout) is not tried again
-          // for its other messages in this step: they are handed back, still due.
+          // in this run: its other messages are handed back, and later batches skip it.
           if (outcome === "retrying" || outcome === "failed") {
+            failedEndpoints.add(row.endpointId);
             const rest = rows.slice(index + 1);
             for (const other of rest) deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(other.id, owner)).run();
             summary.released += rest.length;

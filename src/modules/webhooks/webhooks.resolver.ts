@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { toPayload } from "../../common/payload.js";
 import type { Context } from "../../context.js";
+import { logUrlRefusal } from "./webhook-url-policy.js";
 import { webhookOwnerOf } from "./webhooks.access.js";
 import {
   createEndpoint,
@@ -35,13 +36,13 @@ export class WebhookEndpointResolver {
   @Mutation(() => WebhookSecretPayload, { description: "Admin or partner secret key. The signing secret is shown in this answer only." })
   createWebhookEndpoint(@Ctx() ctx: Context, @Arg("input", () => CreateWebhookEndpointInput) input: CreateWebhookEndpointInput) {
     const owner = webhookOwnerOf(ctx);
-    return toPayload(() => createEndpoint(ctx.deps, owner, input));
+    return toPayload(() => logUrlRefusal(ctx.log, () => createEndpoint(ctx.deps, owner, input)));
   }
 
   @Mutation(() => WebhookEndpointPayload, { description: "Admin or the owning partner. `enabled: true` re-enables a DISABLED endpoint; `false` disables it." })
   updateWebhookEndpoint(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("input", () => UpdateWebhookEndpointInput) input: UpdateWebhookEndpointInput) {
     const owner = webhookOwnerOf(ctx);
-    return toPayload(async () => ({ endpoint: await updateEndpoint(ctx.deps, owner, id, input) }));
+    return toPayload(async () => ({ endpoint: await logUrlRefusal(ctx.log, () => updateEndpoint(ctx.deps, owner, id, input)) }));
   }
 
   @Mutation(() => WebhookEndpointPayload, { description: "Admin or the owning partner. Deletes the endpoint and its delivery log." })
@@ -50,7 +51,7 @@ export class WebhookEndpointResolver {
     return toPayload(() => ({ endpoint: deleteEndpoint(ctx.deps, owner, id) }));
   }
 
-  @Mutation(() => WebhookSecretPayload, { description: "A new secret; deliveries are signed with both the old and the new one for 24 hours." })
+  @Mutation(() => WebhookSecretPayload, { description: "A new secret; deliveries are signed with both the old and the new one for 24 hours. Refused (INVALID_STATE) while the 24 hours of the previous rotation run." })
   rotateWebhookSecret(@Ctx() ctx: Context, @Arg("id", () => ID) id: string) {
     const owner = webhookOwnerOf(ctx);
     return toPayload(() => rotateSecret(ctx.deps, owner, id));

@@ -55,9 +55,12 @@ function checkEventTypes(check: InputChecker, types: WebhookEventTypeName[]): We
   return unique;
 }
 
+/** How long a request waits for the URL's name to resolve. */
+const URL_CHECK_DEADLINE_MS = 10_000;
+
 /** Validates the URL (scheme and every address it resolves to) outside any transaction: DNS is network I/O. */
 async function checkedUrl(deps: Deps, url: string): Promise<string> {
-  const destination = await resolveDestination(url, deps.config.webhooksAllowPrivate, ["input", "url"]);
+  const destination = await resolveDestination(url, deps.config.webhooksAllowPrivate, { field: ["input", "url"], signal: AbortSignal.timeout(URL_CHECK_DEADLINE_MS) });
   return destination.url.href;
 }
 
@@ -132,12 +135,23 @@ export function deleteEndpoint(deps: Deps, owner: WebhookOwner, id: string): Web
   });
 }
 
-/** A new secret; the one it replaces keeps signing (as a second signature) for 24 hours. */
+/**
+ * A new secret; the one it replaces keeps signing (as a second signature) for 24 hours.
+ * One overlap at a time: a second rotation within it would silently drop the secret a
+ * receiver may still verify with, so it is refused until the overlap ends.
+ */
 export function rotateSecret(deps: Deps, owner: WebhookOwner, id: string): { endpoint: WebhookEndpointRow; signingSecret: string } {
   const signingSecret = newSigningSecret();
   const endpoint = writeTransaction(deps.db, (tx) => {
     const existing = endpointOf(tx, owner, id);
     const now = deps.clock.now();
+    if (existing.previousSecret && existing.previousSecretExpiresAt && existing.previousSecretExpiresAt > now) {
+      throw new DomainError(
+        "INVALID_STATE",
+        `The secret replaced by the last rotation still signs until ${existing.previousSecretExpiresAt.toISOString()}; rotate again after that. (If a secret leaked, delete the endpoint and create it anew.)`,
+        ["id"],
+      );
+    }
     return tx
       .update(webhookEndpoints)
       .set({ secret: signingSecret, previousSecret: existing.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now })
