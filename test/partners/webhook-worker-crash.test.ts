@@ -158,9 +158,8 @@ describe("webhook delivery by separate worker processes", () => {
     hooks.policy = () => ({ hold: false, delayMs: 0 });
     const restarted = await spawn();
     const restartedAt = Date.now();
-    await waitUntil(() => new Set(hooks.hits.map((hit) => hit.webhookId)).size >= MESSAGES, LEASE_MS + 30_000, "every message is received");
+    await waitUntil(() => rows(endpoint.id).every((row) => row.status === "SUCCEEDED"), LEASE_MS + 30_000, "every delivery is recorded SUCCEEDED");
     const recoveredInMs = Date.now() - restartedAt;
-    await waitUntil(() => rows(endpoint.id).every((row) => row.status === "SUCCEEDED"), 10_000, "every delivery is recorded SUCCEEDED");
     // (a few more worker steps, so that a late repeat would be seen)
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
@@ -186,7 +185,7 @@ describe("webhook delivery by separate worker processes", () => {
     // and the delivery log, as an admin sees it, says SUCCEEDED for every one
     const log = await deliveryLog(endpoint.id);
     expect(log.totalCount).toBe(MESSAGES);
-    const logged = log.edges.map((edge) => edge.node).sort((a, b) => a.messageId.localeCompare(b.messageId));
+    const logged = log.edges.map((edge) => edge.node).sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
     const expected = final.map((row) => row.messageId).sort().map((messageId) => ({ messageId, eventType: "REGISTRATION_CREATED", status: "SUCCEEDED", lastResponseStatus: 200, lastError: null }));
     expect(logged.map(({ messageId, eventType, status, lastResponseStatus, lastError }) => ({ messageId, eventType, status, lastResponseStatus, lastError }))).toEqual(expected);
 
