@@ -57,7 +57,8 @@ describe("SIGTERM to the npm process", () => {
     expect(survivors).toEqual([]);
     expect(Date.now() - signalled).toBeLessThan(10_000);
     expect(await listening(port)).toBe(false);
-    expect(npm.logs().map((line) => line.msg)).toContain(SERVER_STOPPING);
+    // (the last lines may still be in the pipe when "exit" comes: read until they are in)
+    expect((await npm.waitForLog((line) => line.msg === SERVER_STOPPING, 5_000)).msg).toBe(SERVER_STOPPING);
     expect(exit).toEqual({ code: 0, signal: null });
   }, 240_000);
 
@@ -77,6 +78,7 @@ describe("SIGTERM to the npm process", () => {
     // then
     expect(survivors).toEqual([]);
     expect(Date.now() - signalled).toBeLessThan(10_000);
+    await npm.waitForLog((line) => line.msg === "worker stopped", 5_000);
     expect(npm.logs().map((line) => line.msg)).toEqual(expect.arrayContaining([WORKER_STOPPING, "worker stopped"]));
     expect(exit).toEqual({ code: 0, signal: null });
   }, 90_000);

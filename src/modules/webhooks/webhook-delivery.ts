@@ -1,12 +1,12 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, eq, getTableColumns, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
 import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/schema.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
-import { workerIdentity } from "../../mail/deliver.js";
+import { isDeadOwnerOnThisHost, workerIdentity } from "../../mail/deliver.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import type { MailLog } from "../../mail/transport.js";
@@ -278,12 +278,34 @@ async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookD
 }
 
 /** Claims and sends due webhook deliveries, batch after batch, until none are due or maxBatches is reached. */
+/**
+ * Hands back at once the claims of workers on this host that are no longer running (a
+ * SIGKILLed worker's batch), as the mail outbox does: otherwise they wait out their lease.
+ */
+export function releaseWebhookClaimsOfDeadWorkers(deps: Pick<Deps, "db" | "clock">, self = workerIdentity): number {
+  const now = deps.clock.now();
+  const owners = deps.db
+    .selectDistinct({ claimedBy: webhookDeliveries.claimedBy })
+    .from(webhookDeliveries)
+    .where(and(inArray(webhookDeliveries.status, [...dueStatuses]), gt(webhookDeliveries.claimedUntil, now)))
+    .all()
+    .map((row) => row.claimedBy)
+    .filter((claimant): claimant is string => claimant !== null && isDeadOwnerOnThisHost(claimant, self));
+  if (owners.length === 0) return 0;
+  return deps.db
+    .update(webhookDeliveries)
+    .set({ claimedUntil: null, claimedBy: null })
+    .where(and(inArray(webhookDeliveries.claimedBy, owners), inArray(webhookDeliveries.status, [...dueStatuses])))
+    .run().changes;
+}
+
 export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Partial<WebhookDeliveryOptions> = {}, stopping?: AbortSignal): Promise<WebhookRunSummary> {
   const merged = { ...defaultWebhookDeliveryOptions, ...overrides };
   const options = { ...merged, leaseMs: Math.max(merged.leaseMs, 2 * merged.timeoutMs) };
   const owner = workerIdentity;
   const summary: WebhookRunSummary = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, released: 0 };
   const failedEndpoints = new Set<string>();
+  releaseWebhookClaimsOfDeadWorkers(deps, owner);
   for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
     const claimed = claimDue(deps, options, owner, failedEndpoints);
     if (claimed.length === 0) break;
