@@ -128,7 +128,7 @@ describe("webhook delivery by separate worker processes", () => {
     await shared?.close();
   });
 
-  it(`a worker killed mid-delivery loses nothing: the next one sends what it had claimed (once its ${LEASE_MS / 1000} s lease has run out), and nothing answered 200 twice`, async () => {
+  it(`a worker killed mid-delivery loses nothing: the next one takes back what it had claimed at once (not after its ${LEASE_MS / 1000} s lease) and sends it, and nothing answered 200 twice`, async () => {
     const MESSAGES = 30;
     const ANSWERED_BEFORE_CRASH = 5;
     // given an endpoint and MESSAGES registration.created messages queued by the API process
