@@ -5,7 +5,7 @@ import { newId } from "../common/ids.js";
 import type { EmailKind } from "../common/enums.js";
 
 /** A database handle or the transaction a state change runs in. */
-export type Writer = Pick<Db, "insert" | "select" | "update" | "delete">;
+export type Writer = Pick<Db, "insert" | "select" | "update" | "delete" | "all">;
 
 export interface OutboxMessage {
   kind: `${EmailKind}`;
