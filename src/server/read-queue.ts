@@ -127,7 +127,7 @@ export class ReadQueue {
     const now = performance.now();
     this.turnEndScheduled = false;
     // Waiting reads get at least as long as the rest of the turn took (mutations run as they
-    // arrive): under a flood of both, each has half the CPU.
+    // arrive): a flood of mutations cannot starve the waiting reads.
     this.sliceMs = Math.max(this.budgetMs, this.turnStartedAt === null ? 0 : now - this.turnStartedAt);
     this.turnStartedAt = null;
     const accepted = this.acceptedThisTurn;

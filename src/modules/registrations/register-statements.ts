@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, events, registrationChanges, registrationCounts, registrations } from "../../db/schema.js";
 import { seatHoldingStatuses } from "../events/event-rules.js";
+import { total } from "./registration-counts.js";
 
 /*
  * The statements of `register`'s transaction, built and prepared once per database.
@@ -19,7 +20,7 @@ function prepareRegisterStatements(db: Db) {
     eventById: db.select().from(events).where(eq(events.id, placeholder("eventId"))).prepare(),
     /** The kept counts (registration-counts.ts) of the statuses that hold a seat: the seat check. */
     seatsHeld: db
-      .select({ n: sql<number>`coalesce(sum(${registrationCounts.count}), 0)`.mapWith(Number) })
+      .select({ n: total })
       .from(registrationCounts)
       .where(and(eq(registrationCounts.eventId, placeholder("eventId")), inArray(registrationCounts.status, [...seatHoldingStatuses])))
       .prepare(),

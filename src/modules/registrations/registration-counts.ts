@@ -14,7 +14,8 @@ type Status = (typeof registrationStatuses)[number];
  * thousand. Inside a write transaction the counts include that transaction's own writes.
  */
 
-const total = sql<number>`coalesce(sum(${registrationCounts.count}), 0)`.mapWith(Number);
+/** The sum of the kept counts a query selects (0 when none): every count read goes through it. */
+export const total = sql<number>`coalesce(sum(${registrationCounts.count}), 0)`.mapWith(Number);
 
 function statusCondition(statuses: readonly Status[] | null | undefined): SQL | undefined {
   return statuses?.length ? inArray(registrationCounts.status, [...statuses]) : undefined;
