@@ -118,8 +118,11 @@ export function treePeakMb(target: TargetProcess): number {
   return processTree(target.child.pid!).reduce((sum, pid) => sum + statusField(pid, "VmHWM"), 0) / 1024;
 }
 
+/** Linux's USER_HZ: the unit of /proc/PID/stat's times (100 on every mainstream kernel). */
+export const CLOCK_TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
 /** CPU time used so far by the process tree, in clock ticks (utime + stime). */
-function treeCpuTicks(target: TargetProcess): number {
+export function treeCpuTicks(target: TargetProcess): number {
   let ticks = 0;
   for (const pid of processTree(target.child.pid!)) {
     try {

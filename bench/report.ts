@@ -44,6 +44,8 @@ export interface RegisterScenario {
   notStored: number;
   non2xx: number;
   errors: number;
+  /** The server process tree's CPU time (user + system) per stored registration. */
+  serverCpuMsPerRegistration: number;
 }
 
 export interface GrowthRow {
@@ -125,7 +127,7 @@ export function markdown(results: Results): string {
   if (r) {
     lines.push("");
     lines.push(
-      `S4 ${r.title}: ${int(r.successfulPerSecond)} successful registrations/s (${int(r.attempts)} answered in ${r.seconds.toFixed(0)} s, ${int(r.stored)} stored once the backlog finished), p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms; seats held ${int(r.held)} of ${int(r.capacity)}, waitlisted ${int(r.waitlisted)}; oversold: ${r.oversold}; not stored: ${r.notStored} (non-2xx ${r.non2xx}, socket errors ${r.errors}).`,
+      `S4 ${r.title}: ${int(r.successfulPerSecond)} successful registrations/s (${int(r.attempts)} answered in ${r.seconds.toFixed(0)} s, ${int(r.stored)} stored once the backlog finished), p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms; seats held ${int(r.held)} of ${int(r.capacity)}, waitlisted ${int(r.waitlisted)}; oversold: ${r.oversold}; not stored: ${r.notStored} (non-2xx ${r.non2xx}, socket errors ${r.errors}); server CPU ${r.serverCpuMsPerRegistration.toFixed(3)} ms per registration.`,
     );
   }
   const o = results.overload;

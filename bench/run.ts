@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { overloadRun, type OverloadScenario } from "./overload.js";
 import { runLoad, sequentialLatency, summariseLatencies, type LoadRound } from "./load.js";
-import { pinning, pinSelfToLoadCpu, sampleRss, startTarget, treePeakMb, waitIdle, type TargetProcess } from "./processes.js";
+import { pinning, treeCpuTicks, CLOCK_TICKS_PER_SECOND, pinSelfToLoadCpu, sampleRss, startTarget, treePeakMb, waitIdle, type TargetProcess } from "./processes.js";
 import { machine, markdown, writeResults, type GrowthRow, type RegisterScenario, type Results, type TargetResult, type ThroughputScenario } from "./report.js";
 import {
   ADMIN_REGISTRATIONS_QUERY,
@@ -346,6 +346,7 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
   let n = 0;
   const seconds = DURATION_S * ROUNDS;
   log(`S4 register at ${CONNECTIONS} clients for ${seconds} s`);
+  const ticksBefore = treeCpuTicks(project);
   const result = await runLoad({
     origin: project.origin,
     request: postRequest(REGISTER_MUTATION),
@@ -359,6 +360,7 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
   });
   // Requests still queued when the clients stopped finish now; only then are the counts final.
   await settle(project);
+  const serverCpuMs = ((treeCpuTicks(project) - ticksBefore) * 1000) / CLOCK_TICKS_PER_SECOND;
   const counts = await gql(
     `query ($id: ID!) { event(id: $id) { capacity } held: registrations(eventId: $id, status: [PENDING_REVIEW, AWAITING_PAYMENT, CONFIRMED]) { totalCount } waiting: registrations(eventId: $id, status: [WAITLISTED]) { totalCount } all: registrations(eventId: $id) { totalCount } }`,
     { id: eventId },
@@ -376,6 +378,9 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
     attempts: result.requests,
     stored,
     successfulPerSecond: Math.min(answered, stored) / result.seconds,
+    // The server's own CPU per stored registration: unlike the rate, it barely moves when
+    // something else on the machine takes the server's core for a while.
+    serverCpuMsPerRegistration: serverCpuMs / Math.max(1, stored),
     p50Ms: latency.p50Ms,
     p99Ms: latency.p99Ms,
     capacity: counts.data.event.capacity,

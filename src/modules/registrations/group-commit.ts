@@ -21,8 +21,25 @@ const MAX_WAIT_MS = 20;
 /** Bounds how long one transaction holds the write lock. */
 const MAX_BATCH = 64;
 
+/**
+ * Reads shared by the registrations of one batch: what none of them can change (the
+ * event's row, its criteria) is read once per transaction, not once per registration.
+ * Only for reads of rows no registration writes: the write lock keeps every other writer
+ * out until the batch commits, so a value read once stays true for the whole batch.
+ */
+export class BatchReads {
+  private readonly values = new Map<string, unknown>();
+
+  once<T>(key: string, read: () => T): T {
+    if (this.values.has(key)) return this.values.get(key) as T;
+    const value = read();
+    this.values.set(key, value);
+    return value;
+  }
+}
+
 interface Pending {
-  work: (tx: WriteTx) => unknown;
+  work: (tx: WriteTx, reads: BatchReads) => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -40,7 +57,7 @@ class GroupCommit {
     this.rollback = db.$client.prepare("ROLLBACK TO register_one");
   }
 
-  run<T>(work: (tx: WriteTx) => T): Promise<T> {
+  run<T>(work: (tx: WriteTx, reads: BatchReads) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (eventLoopLagMs() > MAX_WAIT_MS) this.flush();
@@ -65,10 +82,11 @@ class GroupCommit {
     try {
       writeTransaction(this.db, (tx) => {
         outcomes.length = 0;
+        const reads = new BatchReads();
         for (const pending of batch) {
           this.savepoint.run();
           try {
-            outcomes.push({ ok: true, value: pending.work(tx) });
+            outcomes.push({ ok: true, value: pending.work(tx, reads) });
           } catch (error) {
             this.rollback.run();
             outcomes.push({ ok: false, error });
@@ -92,7 +110,7 @@ class GroupCommit {
 const groups = new WeakMap<Db, GroupCommit>();
 
 /** Runs `work` in a write transaction shared with the other registrations of this turn of the event loop. */
-export function inGroupCommit<T>(db: Db, work: (tx: WriteTx) => T): Promise<T> {
+export function inGroupCommit<T>(db: Db, work: (tx: WriteTx, reads: BatchReads) => T): Promise<T> {
   let group = groups.get(db);
   if (!group) groups.set(db, (group = new GroupCommit(db)));
   return group.run(work);

@@ -76,15 +76,19 @@ export async function register(deps: Deps, input: RegisterInput, source: Registr
   // registrations of this turn of the event loop (group-commit.ts), each in its own savepoint.
   return inGroupCommit(
     db,
-    (tx) => {
+    (tx, reads) => {
       // Re-checked inside the write lock: a concurrent retry may have finished meanwhile.
       if (idempotencyKey !== null) {
         const replay = replayIdempotent(tx, clock.now(), idempotencyKey, requestHash!);
         if (replay) return replay;
       }
-      const event = statements.eventById.get({ eventId: input.eventId });
+      // The event and its criteria, once per batch: no registration changes either.
+      const event = reads.once(`event:${input.eventId}`, () => statements.eventById.get({ eventId: input.eventId }));
       if (!event || event.status === "DRAFT") throw new DomainError("NOT_FOUND", "No event has this id.", ["input", "eventId"]);
-      const checked = checkRegistration(statements.criteriaOfEvent.all({ eventId: event.id }), input);
+      const checked = checkRegistration(
+        reads.once(`criteria:${event.id}`, () => statements.criteriaOfEvent.all({ eventId: event.id })),
+        input,
+      );
       const now = clock.now();
       const closed = registrationClosedReason(event, now);
       if (closed) throw new DomainError("REGISTRATION_CLOSED", closed, ["input", "eventId"]);
