@@ -33,6 +33,8 @@ export interface Config {
   readonly rateLimits: RateLimitConfig | null;
   /** Fastify's trustProxy: whether (and which) X-Forwarded-For hops to believe for the client IP. */
   readonly trustProxy: boolean | number | string[];
+  /** Operations run compiled by graphql-jit (server/compiled-execution.ts); GRAPHQL_JIT=off runs them all in graphql-js. */
+  readonly compiledExecution: boolean;
   /** The in-process cache of anonymous read responses; null when RESPONSE_CACHE=off. */
   readonly responseCache: ResponseCacheConfig | null;
   /** Load shedding of GraphQL reads (src/server/overload.ts); null when OVERLOAD_SHEDDING=off. */
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     trustProxy: parseTrustProxy(env.TRUST_PROXY ?? ""),
+    compiledExecution: parseBoolean("GRAPHQL_JIT", env.GRAPHQL_JIT, true),
     responseCache: parseBoolean("RESPONSE_CACHE", env.RESPONSE_CACHE, true)
       ? { ttlSeconds: parsePositiveInt("RESPONSE_CACHE_TTL_SECONDS", env.RESPONSE_CACHE_TTL_SECONDS || "5") }
       : null,

@@ -1,11 +1,12 @@
 import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { assertInterfaceType, lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import { EventResolver } from "./modules/events/events.resolver.js";
 import { SessionResolver } from "./modules/events/sessions.resolver.js";
 import { NodeResolver } from "./modules/node/node.resolver.js";
+import { nodeTypeName } from "./modules/node/node.type.js";
 import { OrganisationResolver } from "./modules/organisations/organisations.resolver.js";
 import { VenueResolver } from "./modules/venues/venues.resolver.js";
 import { RegistrationResolver } from "./modules/registrations/registrations.resolver.js";
@@ -44,6 +45,9 @@ export function buildAppSchema(): GraphQLSchema {
     validate: false,
     emitSchemaFile: false,
   });
+  // type-graphql wraps every resolveType in an async function; compiled execution
+  // (server/compiled-execution.ts) needs the type at once, as graphql-js allows.
+  assertInterfaceType(built.getType("Node")).resolveType = nodeTypeName;
   return built;
 }
 

@@ -19,6 +19,7 @@ import { registerLandingPage } from "./pages/landing-page.js";
 import { registerRegistrantPages } from "./pages/registrant-pages.js";
 import { registerWidgetScript } from "./pages/widget-script.js";
 import { buildAppSchema } from "./schema.js";
+import { compiledExecution, type CompiledExecutionStats } from "./server/compiled-execution.js";
 import { registerLoadShedding } from "./server/overload.js";
 
 /**
@@ -89,6 +90,8 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 export interface ServerHandle {
   app: FastifyInstance;
   apollo: ApolloServer<Context>;
+  /** How many operations ran compiled and how many in graphql-js. */
+  executionStats: CompiledExecutionStats;
 }
 
 export interface ServerOptions {
@@ -162,9 +165,11 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   });
   const protection = armor.protect();
 
+  // Apollo parses, validates and runs the plugins; graphql-jit executes (compiled-execution.ts).
+  const execution = compiledExecution(buildAppSchema(), config.compiledExecution);
   const apollo = new ApolloServer<Context>({
     ...protection,
-    schema: buildAppSchema(),
+    gateway: execution.gateway,
     introspection: config.introspection,
     parseOptions: { maxTokens: queryLimits.tokens },
     csrfPrevention: true,
@@ -218,5 +223,5 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
     reply.code(status).send({ errors: [{ message, extensions: { code: status === 413 ? "PAYLOAD_TOO_LARGE" : status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", requestId: request.id } }] });
   });
 
-  return { app, apollo };
+  return { app, apollo, executionStats: execution.stats };
 }

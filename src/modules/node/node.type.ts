@@ -13,9 +13,14 @@ const typeNameByKind: Partial<Record<IdKind, string>> = {
   webhookDelivery: "WebhookDelivery",
 };
 
+/** The GraphQL type of an object by its id's prefix. */
+export function nodeTypeName(value: { id: string }): string | undefined {
+  return typeNameByKind[idKind(value.id) ?? "event"];
+}
+
 @InterfaceType({
   description: "An object with a globally unique, opaque id that `node(id:)` resolves.",
-  resolveType: (value: { id: string }) => typeNameByKind[idKind(value.id) ?? "event"],
+  resolveType: nodeTypeName,
 })
 export abstract class Node {
   @Field(() => ID)
