@@ -1,5 +1,5 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from "@apollo/server";
-import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { BREAK, execute, GraphQLError, Kind, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 
 /*
@@ -16,6 +16,18 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
  * An operation is compiled the second time it is seen. Compiling costs a few interpreted
  * runs; a client sends the same few operations again and again, while a caller that made
  * up a new document for every request would otherwise buy a compilation each time.
+ *
+ * Only documents whose arguments are variables or plain scalars are compiled (see
+ * `compilable`). graphql-jit writes literal argument values into the source of the
+ * function it generates, and turns a string of a certain shape into code there: a string
+ * literal in a query could run JavaScript on the server. It also sets a variable left out
+ * inside an object literal to null where graphql-js leaves the field out (which would
+ * turn "keep" into "remove" in an update). Clients send their values as variables anyway.
+ *
+ * Where graphql-jit reports errors differently (it runs every sibling of a field whose
+ * error nulls their parent and reports them all, and its errors lack `extensions`), a
+ * query with errors is run again in graphql-js, which answers as it always has: a query
+ * only reads. A mutation is never run twice; its errors are made graphql-js errors.
  */
 
 /** Operations kept compiled; the least recently used one goes first. */
@@ -38,6 +50,32 @@ export interface CompiledExecution {
   gateway: GatewayInterface;
   /** Counts of executions by path since start (tests check both are used). */
   stats: CompiledExecutionStats;
+}
+
+/**
+ * Whether graphql-jit may compile the document: no string, object or list literal
+ * anywhere (arguments, directives, variable defaults). What a client writes then reaches
+ * the generated code only as GraphQL names and numbers, which the parser has already
+ * held to their grammar.
+ */
+export function compilable(document: DocumentNode): boolean {
+  let safe = true;
+  visit(document, {
+    enter(node) {
+      if (node.kind === Kind.STRING || node.kind === Kind.OBJECT || node.kind === Kind.LIST) {
+        safe = false;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return safe;
+}
+
+/** graphql-jit's errors as graphql-js makes them: Apollo's error formatting reads `extensions`. */
+function asGraphqlJsError(error: GraphQLError): GraphQLError {
+  if (error.extensions !== undefined && error instanceof GraphQLError) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: error.originalError ?? undefined, extensions: error.extensions ?? undefined });
 }
 
 /** A Map used as an LRU: re-inserting an entry moves it to the end; the first is the oldest. */
@@ -75,19 +113,20 @@ export function compiledExecution(schema: GraphQLSchema, enabled = true): Compil
         return interpret(document, operationName, context, variables);
       }
       seenOnce.delete(key);
-      const result = compileQuery(schema, document, operationName ?? undefined, { disableLeafSerialization: false, customJSONSerializer: false });
-      // A document graphql-jit cannot compile is run by graphql-js, which reports its own errors.
-      entry = isCompiledQuery(result) ? result : "not-compilable";
+      const result = compilable(document) ? compileQuery(schema, document, operationName ?? undefined, { disableLeafSerialization: false, customJSONSerializer: false }) : null;
+      // A document graphql-jit cannot (or may not) compile is run by graphql-js.
+      entry = result && isCompiledQuery(result) ? result : "not-compilable";
     }
     touch(compiled, key, entry, MAX_COMPILED);
     if (entry === "not-compilable") return interpret(document, operationName, context, variables);
     stats.compiled++;
     const result = await entry.query(undefined, context, variables);
+    if (!result.errors?.length) return result;
     // No data at all: the variables were refused before anything ran. graphql-jit words
     // that without the scalar's reason and in a shape Apollo does not recognise as
     // BAD_USER_INPUT, so graphql-js coerces them again and reports them as it always has.
-    if (result.data === undefined && result.errors?.length) return interpret(document, operationName, context, variables);
-    return result;
+    if (result.data === undefined || request.operation.operation === "query") return interpret(document, operationName, context, variables);
+    return { ...result, errors: result.errors.map(asGraphqlJsError) };
   };
 
   const gateway: GatewayInterface = {

@@ -69,12 +69,12 @@ describe("compiled execution", () => {
     expect(JSON.parse(list.body).data.events.edges.length).toBeGreaterThan(0);
 
     const nodes = await sameEachTime({
-      query: `query Nodes($event: ID!, $venue: ID!, $withSessions: Boolean!) {
+      query: `query Nodes($event: ID!, $venue: ID!, $missing: ID!, $withSessions: Boolean!) {
         event: node(id: $event) { __typename id ... on Event { title sessions @include(if: $withSessions) { id kind } } }
         venue: node(id: $venue) { __typename ... on Venue { name accessibility { adaCompliant } } }
-        missing: node(id: "evt_00000000000000000000000000") { id }
+        missing: node(id: $missing) { id }
       }`,
-      variables: { event: eventId, venue: venueId, withSessions: true },
+      variables: { event: eventId, venue: venueId, missing: "evt_00000000000000000000000000", withSessions: true },
     });
     const data = JSON.parse(nodes.body).data;
     expect(data.event.__typename).toBe("Event");
@@ -102,6 +102,35 @@ describe("compiled execution", () => {
     expect(body.data).toEqual({ event: null });
     expect(body.errors[0].extensions.code).toBe("UNAUTHENTICATED");
     expect(body.errors[0].path).toEqual(["event", "registrations"]);
+  });
+
+  it("answers two failing siblings under a parent they null with graphql-js's one error", async () => {
+    const answer = await sameEachTime({ query: `query Two($id: ID!) { event(id: $id) { a: registrations(first: 1) { totalCount } b: registrations(first: 2) { totalCount } } }`, variables: { id: eventId } });
+    const body = JSON.parse(answer.body);
+    expect(body.data).toEqual({ event: null });
+    expect(body.errors).toHaveLength(1);
+  });
+
+  it("never compiles a string literal: graphql-jit would write it into generated code, where a crafted one runs", async () => {
+    // graphql-jit 0.8.9 turns a literal of this shape into `new Date(<the rest>)` in the
+    // function it generates (its MAGIC_DATE marker for dates in literals).
+    const marker = "__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d";
+    const query = `query Search($n: Int) { events(first: $n, filter: { search: "${marker}((globalThis.compiledExecutionProbe = 'ran'), 0)" }) { totalCount } }`;
+    const before = server.app.executionStats.compiled;
+    for (const n of [1, 2, 3]) {
+      const answer = await post(server, { query, variables: { n } });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).data.events.totalCount).toBe(0);
+    }
+    expect((globalThis as { compiledExecutionProbe?: string }).compiledExecutionProbe).toBeUndefined();
+    expect(server.app.executionStats.compiled).toBe(before);
+  });
+
+  it("never compiles a variable inside an object literal: left out, it stays left out", async () => {
+    const before = server.app.executionStats.compiled;
+    const answer = await sameEachTime({ query: `query Filtered($search: String) { events(filter: { search: $search }) { totalCount } }` });
+    expect(JSON.parse(answer.body).data.events.totalCount).toBeGreaterThan(0);
+    expect(server.app.executionStats.compiled).toBe(before);
   });
 
   it("runs a mutation compiled with the same userErrors, and stores nothing for it", async () => {
