@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+
+/*
+ * PostgreSQL for tests: a server to create scratch databases on, one per test file, dropped
+ * afterwards. The default names the `postgres` role, which every installation has (the
+ * driver would otherwise log in as the OS user, a role that usually does not exist).
+ */
+export const postgresTestUrl = process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** host:port and user of a URL, to name the server in a message without its password. */
+export function postgresAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.username || "(OS user)"}@${parsed.host}`;
+}
+
+/** Why the server cannot be used, or null when it answers a query. */
+export async function postgresUnavailable(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return null;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    // An AggregateError (IPv4 and IPv6 both refused) has an empty message but a code.
+    return message || code || String(error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export interface ScratchDatabase {
+  name: string;
+  url: string;
+  /** Drops the database, ending any connection still open to it. */
+  drop(): Promise<void>;
+}
+
+/** A new, empty database on the server of `serverUrl`, under a name no other run uses. */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+  if (!/^[a-z][a-z0-9_]*$/.test(prefix)) throw new Error(`not a plain database name prefix: ${prefix}`);
+  const name = `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const quoted = `"${name}"`; // [a-z0-9_] only, so quoting is enough
+  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoted}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: () => withServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+async function withServer<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
