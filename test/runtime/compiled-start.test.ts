@@ -75,7 +75,7 @@ describe("`npm start` from a fresh clone runs the compiled JavaScript", () => {
   });
 
   it("the server is `node dist/main.js serve` of the copy, with no TypeScript runner loaded", () => {
-    expect(commandLine(server)).toEqual(["node", "--enable-source-maps", "dist/main.js", "serve"]);
+    expect(commandLine(server)).toEqual(["node", "--enable-source-maps", "--heap-growing-percent=100", "dist/main.js", "serve"]);
     const environment = readFileSync(`/proc/${server}/environ`, "utf8");
     expect(environment).not.toMatch(/tsx|ts-node/);
     expect(existsSync(join(copy, "dist/main.js"))).toBe(true);
