@@ -10,7 +10,16 @@ const MIGRATIONS_THAT_KEPT_CLEAR_TOKENS = 2;
 /** Applies the committed drizzle-kit migrations that this database has not seen yet. */
 export function applyMigrations(db: Db): void {
   const appliedBefore = appliedMigrationCount(db);
-  migrate(db, { migrationsFolder });
+  try {
+    migrate(db, { migrationsFolder });
+  } catch (error) {
+    // Two processes starting together on a new file both find it unmigrated, and the
+    // second one's CREATE TABLE meets the tables the first has just committed. Its own
+    // transaction rolled back; when the journal shows that another process migrated
+    // meanwhile, migrating again finds it up to date. Any other failure stands.
+    if (appliedMigrationCount(db) === appliedBefore) throw error;
+    migrate(db, { migrationsFolder });
+  }
   // SQLite leaves the bytes of overwritten rows in free pages and in the WAL until they are
   // reused, so after 0002 the old tokens could still be read from a copy of the file.
   // Rewriting it once, when an older database takes 0002, leaves no trace of them.
