@@ -13,9 +13,9 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
  * The resolvers are the schema's own, wrapped by Apollo as for graphql-js, so plugins that
  * watch fields (cache control) see every field as before.
  *
- * An operation is compiled the second time it is seen. Compiling costs a few interpreted
- * runs; a client sends the same few operations again and again, while a caller that made
- * up a new document for every request would otherwise buy a compilation each time.
+ * An operation is compiled the second time it is seen. A client sends the same few
+ * operations again and again, while a caller that made up a new document for every
+ * request would otherwise buy a compilation (more work than one interpreted run) each time.
  *
  * Only documents whose arguments are variables or plain scalars are compiled (see
  * `compilable`). graphql-jit writes literal argument values into the source of the
@@ -122,9 +122,10 @@ export function compiledExecution(schema: GraphQLSchema, enabled = true): Compil
     stats.compiled++;
     const result = await entry.query(undefined, context, variables);
     if (!result.errors?.length) return result;
-    // No data at all: the variables were refused before anything ran. graphql-jit words
-    // that without the scalar's reason and in a shape Apollo does not recognise as
-    // BAD_USER_INPUT, so graphql-js coerces them again and reports them as it always has.
+    // Errors are graphql-js's to report (see the top of this file). With no data at all the
+    // variables were refused before anything ran: graphql-jit words that without the
+    // scalar's reason, in a shape Apollo does not take for BAD_USER_INPUT. A query only
+    // reads, so running it again is safe; a mutation that ran keeps its result.
     if (result.data === undefined || request.operation.operation === "query") return interpret(document, operationName, context, variables);
     return { ...result, errors: result.errors.map(asGraphqlJsError) };
   };
