@@ -7,7 +7,7 @@ import type { Config } from "./config.js";
 import { openDatabase, type Db, type OpenDatabaseOptions } from "./db/client.js";
 import { applyMigrations } from "./db/migrate.js";
 import { isLoopbackHost } from "./common/loopback.js";
-import { apiKeys } from "./db/schema.js";
+import { apiKeys } from "./db/tables.js";
 import type { Deps } from "./deps.js";
 import { seedDemo } from "./demo/seed-demo.js";
 import { createApiKey, ensureAdminKey } from "./modules/api-keys/api-keys.service.js";

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { DatabaseLocation } from "./db/client.js";
 import { BEARER_TOKEN_PATTERN, MAX_TOKEN_LENGTH, prefixesNotLookedUpAsKeys } from "./auth/tokens.js";
 
 /**
@@ -8,8 +9,12 @@ import { BEARER_TOKEN_PATTERN, MAX_TOKEN_LENGTH, prefixesNotLookedUpAsKeys } fro
 export interface Config {
   readonly port: number;
   readonly host: string;
-  /** Absolute path of the SQLite file (from `DATABASE_URL=file:PATH`). */
-  readonly databasePath: string;
+  /** Where the data lives: a SQLite file (`DATABASE_URL=file:PATH`) or PostgreSQL (`postgres://…`). */
+  readonly database: DatabaseLocation;
+  /** Absolute path of the SQLite file; null on PostgreSQL. */
+  readonly databasePath: string | null;
+  /** PostgreSQL: connections each process keeps in its pool (DATABASE_POOL_SIZE). */
+  readonly databasePoolSize: number;
   readonly smtpUrl: string | undefined;
   readonly mailDir: string;
   readonly mailFrom: string;
@@ -101,11 +106,14 @@ export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
   const port = parsePort(env.PORT ?? "4000");
   const host = env.HOST?.trim() || "127.0.0.1";
+  const database = parseDatabaseUrl(env.DATABASE_URL ?? "file:./data/events.db");
   const publicUrl = parseHttpUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
   const config: Config = {
     port,
     host,
-    databasePath: parseDatabaseUrl(env.DATABASE_URL ?? "file:./data/events.db"),
+    database,
+    databasePath: database.dialect === "sqlite" ? database.path : null,
+    databasePoolSize: parsePositiveInt("DATABASE_POOL_SIZE", env.DATABASE_POOL_SIZE ?? "10"),
     smtpUrl: env.SMTP_URL ? parseSmtpUrl(env.SMTP_URL) : undefined,
     mailDir: resolve(env.MAIL_DIR ?? "./data/mail"),
     mailFrom: env.MAIL_FROM?.trim() || "MBT Training <training@localhost>",
@@ -162,16 +170,24 @@ function parsePort(raw: string): number {
   return port;
 }
 
-function parseDatabaseUrl(raw: string): string {
+function parseDatabaseUrl(raw: string): DatabaseLocation {
   if (raw.startsWith("file:")) {
     const path = raw.slice("file:".length);
     if (!path) throw new ConfigError(`DATABASE_URL "file:" needs a path, e.g. file:./data/events.db`);
-    return path === ":memory:" ? path : resolve(path);
+    return { dialect: "sqlite", path: path === ":memory:" ? path : resolve(path) };
   }
   if (/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError(`DATABASE_URL: PostgreSQL is not supported by this build yet; use file:PATH`);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`DATABASE_URL is not a valid URL: "${raw}"`);
+    }
+    if (!url.hostname) throw new ConfigError(`DATABASE_URL needs a host, e.g. postgres://127.0.0.1:5432/events`);
+    if (url.pathname.length <= 1) throw new ConfigError(`DATABASE_URL needs a database name, e.g. postgres://127.0.0.1:5432/events`);
+    return { dialect: "postgres", url: raw };
   }
-  throw new ConfigError(`DATABASE_URL must look like file:./data/events.db, got "${raw}"`);
+  throw new ConfigError(`DATABASE_URL must look like file:./data/events.db or postgres://HOST:5432/DATABASE, got "${raw}"`);
 }
 
 function parseSmtpUrl(raw: string): string {

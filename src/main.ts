@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { closeDb, openDeps, prepareDatabase, startApp } from "./app.js";
 import type { Db } from "./db/client.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { organisations } from "./db/schema.js";
+import { organisations } from "./db/tables.js";
 import { createApiKey, listApiKeys, notAnOriginMessage, parseOrigin, revokeApiKey } from "./modules/api-keys/api-keys.service.js";
 import { DomainError } from "./common/errors.js";
 import { emitSchema, schemaFile } from "./schema.js";

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../common/clock.js";
 import { ADMIN_KEY_HINT, forbidden, unauthenticated } from "../common/errors.js";
 import type { Db } from "../db/client.js";
-import { apiKeys, events, registrantTokens, registrations } from "../db/schema.js";
+import { apiKeys, events, registrantTokens, registrations } from "../db/tables.js";
 import { manageLinkExpiresAt } from "./manage-tokens.js";
 import { BEARER_TOKEN_PATTERN, hashToken, linkOnlyPrefixes, MAX_TOKEN_LENGTH, tokenPrefixes } from "./tokens.js";
 import { anonymous, type Viewer } from "./viewer.js";

@@ -1,5 +1,5 @@
 import { DAY_MS } from "../common/time.js";
-import { registrantTokens } from "../db/schema.js";
+import { registrantTokens } from "../db/tables.js";
 import type { Writer } from "../mail/outbox.js";
 import { hashToken, newToken } from "./tokens.js";
 

@@ -1,5 +1,4 @@
-import { sql, type Column, type SQL } from "drizzle-orm";
-import type { Db } from "./client.js";
+import type { Db, Tx } from "./database.js";
 
 /*
  * Queries on the read path are built and prepared once per database and then only run:
@@ -8,8 +7,8 @@ import type { Db } from "./client.js";
  */
 
 /** `build(db)` run once per database handle; loaders, made per request, share the result. */
-export function preparedPerDatabase<T>(build: (db: Db) => T): (db: Db) => T {
-  const built = new WeakMap<Db, T>();
+export function preparedPerDatabase<T, H extends Db | Tx = Db>(build: (db: H) => T): (db: H) => T {
+  const built = new WeakMap<H, T>();
   return (db) => {
     let queries = built.get(db);
     if (!queries) {
@@ -20,15 +19,4 @@ export function preparedPerDatabase<T>(build: (db: Db) => T): (db: Db) => T {
   };
 }
 
-/**
- * `column IN (the values of the placeholder)`: one statement for a batch of any size, the
- * list bound as a JSON array (SQLite's json_each; PostgreSQL would bind an array to
- * `= ANY($1)`). Bind the value with `listParam`.
- */
-export function inList(column: Column | SQL.Aliased, placeholder = "ids"): SQL {
-  return sql`${column} IN (SELECT value FROM json_each(${sql.placeholder(placeholder)}))`;
-}
-
-export function listParam(values: readonly (string | number)[]): string {
-  return JSON.stringify(values);
-}
+export { inList, listParam } from "./dialect.js";

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { Deps } from "../deps.js";
-import { events } from "../db/schema.js";
+import { events } from "../db/tables.js";
 import { EventFormat, PartnerRole, SessionKind } from "../common/enums.js";
 import { createEvent, publishEvent, setEventPartners } from "../modules/events/events.service.js";
 import type { EventInput } from "../modules/events/events.inputs.js";

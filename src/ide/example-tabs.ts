@@ -1,7 +1,7 @@
 import type { RenderPageOptions } from "@apollographql/graphql-playground-html";
 import { asc, eq } from "drizzle-orm";
 import { EventStatus } from "../common/enums.js";
-import { eligibilityCriteria } from "../db/schema.js";
+import { eligibilityCriteria } from "../db/tables.js";
 import type { Deps } from "../deps.js";
 import { isRegistrationOpen } from "../modules/events/event-rules.js";
 import { listEvents } from "../modules/events/events.service.js";

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNotNull, isNull, lte, notExists, sql } from "drizzle-orm";
 import { shiftKeepingWallClock } from "../common/time.js";
-import { emailDeliveries, events, prerequisiteCourses, registrations } from "../db/schema.js";
+import { emailDeliveries, events, prerequisiteCourses, registrations } from "../db/tables.js";
 import { writeTransaction } from "../db/write-transaction.js";
 import type { Deps } from "../deps.js";
 import { enqueueEmail, type Writer } from "../mail/outbox.js";

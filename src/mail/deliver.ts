@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
-import { emailDeliveries } from "../db/schema.js";
+import { emailDeliveries } from "../db/tables.js";
 import type { Deps } from "../deps.js";
 import { loadEmailFacts, type DeliveryRow } from "./email-facts.js";
 import { issueLinkTokens } from "./link-tokens.js";

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, lt, or, sum } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { emailDeliveries, events, payments, prerequisiteCourses, registrations, sessions, venues } from "../db/schema.js";
+import { emailDeliveries, events, payments, prerequisiteCourses, registrations, sessions, venues } from "../db/tables.js";
 
 export type DeliveryRow = typeof emailDeliveries.$inferSelect;
 export type RegistrationRow = typeof registrations.$inferSelect;

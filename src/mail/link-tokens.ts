@@ -1,7 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { mintManageToken } from "../auth/manage-tokens.js";
 import { normalizeEmail } from "../common/validate.js";
-import { events, newsletterSubscriptions, registrations } from "../db/schema.js";
+import { events, newsletterSubscriptions, registrations } from "../db/tables.js";
 import { issueNewsletterTokens } from "../modules/newsletter/newsletter.service.js";
 import { mintSignInLink } from "../modules/registrant-session/registrant-session.service.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";

@@ -1,4 +1,4 @@
-import { emailDeliveries } from "../db/schema.js";
+import { emailDeliveries } from "../db/tables.js";
 import type { Db } from "../db/client.js";
 import type { Clock } from "../common/clock.js";
 import { newId } from "../common/ids.js";

@@ -4,7 +4,7 @@ import { newId } from "../../common/ids.js";
 import { forbiddenCharacter, InputChecker, limits } from "../../common/validate.js";
 import { hashToken, newToken } from "../../auth/tokens.js";
 import type { Db } from "../../db/client.js";
-import { apiKeys, organisations } from "../../db/schema.js";
+import { apiKeys, organisations } from "../../db/tables.js";
 import type { Clock } from "../../common/clock.js";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

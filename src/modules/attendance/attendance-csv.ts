@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { certificates, evaluations, registrations } from "../../db/schema.js";
+import { certificates, evaluations, registrations } from "../../db/tables.js";
 import type { Writer } from "../../mail/outbox.js";
 import type { EventRow } from "../events/event-rules.js";
 import { attendanceFactsOfEvent } from "./attendance.service.js";

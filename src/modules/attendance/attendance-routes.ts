@@ -5,7 +5,7 @@ import { authenticate } from "../../auth/authenticate.js";
 import type { Viewer } from "../../auth/viewer.js";
 import { formatDate, formatDateSpan } from "../../common/time.js";
 import { createLoaders } from "../../context.js";
-import { events, registrations } from "../../db/schema.js";
+import { events, registrations } from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
 import { unknownCertificatePage, verifyPage } from "../../pages/certificate-verify-page.js";
 import { canDownloadCertificate, isEventStaff, isRegistrantOrAdmin } from "./attendance-access.js";

@@ -1,7 +1,7 @@
 import { asc, inArray } from "drizzle-orm";
 import { loaderById, loaderOfLists } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
-import { attendanceOverrides, attendanceRecords, certificates, evaluations } from "../../db/schema.js";
+import { attendanceOverrides, attendanceRecords, certificates, evaluations } from "../../db/tables.js";
 
 export function createAttendanceLoaders(db: Db) {
   return {

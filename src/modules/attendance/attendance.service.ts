@@ -3,7 +3,7 @@ import { DomainError, type UserErrorShape } from "../../common/errors.js";
 import { newCertificateNumber, newId } from "../../common/ids.js";
 import { formatDateTime, instantToLocalDate } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits } from "../../common/validate.js";
-import { attendanceOverrides, attendanceRecords, certificates, evaluations, events, learningObjectives, registrations, sessions } from "../../db/schema.js";
+import { attendanceOverrides, attendanceRecords, certificates, evaluations, events, learningObjectives, registrations, sessions } from "../../db/tables.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";

@@ -1,6 +1,6 @@
 import { inArray } from "drizzle-orm";
 import { UserErrorList } from "../../common/errors.js";
-import { attendanceOverrides, attendanceRecords, type sessions } from "../../db/schema.js";
+import { attendanceOverrides, attendanceRecords, type sessions } from "../../db/tables.js";
 import type { Writer } from "../../mail/outbox.js";
 
 type SessionRow = typeof sessions.$inferSelect;

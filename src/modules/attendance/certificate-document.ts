@@ -1,7 +1,7 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import { formatDate, formatDateSpan } from "../../common/time.js";
 import type { Config } from "../../config.js";
-import { certificates, eventPartners, events, organisations, registrations, venues } from "../../db/schema.js";
+import { certificates, eventPartners, events, organisations, registrations, venues } from "../../db/tables.js";
 import type { Writer } from "../../mail/outbox.js";
 import { addressOneLine } from "../../mail/venue-format.js";
 import { creditDesignationOf } from "./attendance-rules.js";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "../../context.js";
-import { emailDeliveries } from "../../db/schema.js";
+import { emailDeliveries } from "../../db/tables.js";
 
 export type EmailDeliveryRow = typeof emailDeliveries.$inferSelect;
 

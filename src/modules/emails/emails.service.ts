@@ -3,7 +3,7 @@ import { decodeCursor, pageSize, toConnection, type Connection } from "../../com
 import { newId } from "../../common/ids.js";
 import { messageIdFor } from "../../mail/outbox.js";
 import type { Db } from "../../db/client.js";
-import { emailDeliveries } from "../../db/schema.js";
+import { emailDeliveries } from "../../db/tables.js";
 import type { Clock } from "../../common/clock.js";
 import type { EmailDeliveryRow } from "./emails.access.js";
 

@@ -2,7 +2,7 @@ import { asc } from "drizzle-orm";
 import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
-import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, sessions } from "../../db/schema.js";
+import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, sessions } from "../../db/tables.js";
 import { countsByEventStatement } from "../registrations/registration-counts.js";
 import { seatHoldingStatuses, type EventRow } from "./event-rules.js";
 

@@ -19,7 +19,7 @@ import {
   registrations,
   sessions,
   venues,
-} from "../../db/schema.js";
+} from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { refuseChangesToAttendedSessions } from "../attendance/attended-sessions.js";

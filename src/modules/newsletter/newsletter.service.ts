@@ -6,7 +6,7 @@ import { decodeCursor, pageSize, toConnection } from "../../common/connection.js
 import { newId } from "../../common/ids.js";
 import { normalizeEmail } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
-import { newsletterSubscriptions } from "../../db/schema.js";
+import { newsletterSubscriptions } from "../../db/tables.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 

@@ -3,7 +3,7 @@ import { and, count, eq, inArray, lte, ne, sql } from "drizzle-orm";
 import { loaderById } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
-import { eventPartners, events, organisations } from "../../db/schema.js";
+import { eventPartners, events, organisations } from "../../db/tables.js";
 
 /** Which events of an organisation a caller may list: admins also see drafts. */
 export interface OrganisationEventsKey {

@@ -3,7 +3,7 @@ import { Arg, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, R
 import { requireAdmin } from "../../auth/guards.js";
 import { toPayload, UserError } from "../../common/payload.js";
 import type { Context } from "../../context.js";
-import { organisations } from "../../db/schema.js";
+import { organisations } from "../../db/tables.js";
 import { listEvents } from "../events/events.service.js";
 import { EventConnection } from "../events/events.type.js";
 import { OrganisationInput } from "./organisations.inputs.js";

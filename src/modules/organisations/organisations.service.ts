@@ -8,7 +8,7 @@ import { byNameThenId } from "../../db/keyset.js";
 import type { Loaders } from "../../context.js";
 import type { EventRow } from "../events/event-rules.js";
 import type { OrganisationEventsKey } from "./organisations.loaders.js";
-import { eventPartners, events, organisations } from "../../db/schema.js";
+import { eventPartners, events, organisations } from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
 import type { OrganisationInput } from "./organisations.inputs.js";
 import type { OrganisationRow } from "./organisations.type.js";

@@ -5,7 +5,7 @@ import { hashToken, newToken } from "../../auth/tokens.js";
 import { DomainError } from "../../common/errors.js";
 import { DAY_MS } from "../../common/time.js";
 import { normalizeEmail } from "../../common/validate.js";
-import { events, registrantTokens, registrations } from "../../db/schema.js";
+import { events, registrantTokens, registrations } from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
 import { enqueueEmail, type Writer } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, events, registrationChanges, registrationCounts, registrations } from "../../db/schema.js";
+import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, events, registrationChanges, registrationCounts, registrations } from "../../db/tables.js";
 import { seatHoldingStatuses } from "../events/event-rules.js";
 import { total } from "./registration-counts.js";
 

@@ -1,7 +1,7 @@
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import { DomainError, forbidden, unauthenticated } from "../../common/errors.js";
 import type { Context } from "../../context.js";
-import { eventPartners, registrations } from "../../db/schema.js";
+import { eventPartners, registrations } from "../../db/tables.js";
 
 export type RegistrationRow = typeof registrations.$inferSelect;
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { inList, preparedPerDatabase } from "../../db/prepared.js";
 import type { Db } from "../../db/client.js";
-import { registrationCounts, type registrationStatuses } from "../../db/schema.js";
+import { registrationCounts, type registrationStatuses } from "../../db/tables.js";
 import type { Writer } from "../../mail/outbox.js";
 
 type Status = (typeof registrationStatuses)[number];

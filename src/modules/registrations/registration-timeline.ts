@@ -1,4 +1,4 @@
-import { registrationChanges } from "../../db/schema.js";
+import { registrationChanges } from "../../db/tables.js";
 import type { Writer } from "../../mail/outbox.js";
 
 export interface ChangeRecord {

@@ -1,7 +1,7 @@
 import { asc, inArray, sql } from "drizzle-orm";
 import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
-import { eligibilityAnswers, emailDeliveries, payments, registrationChanges, registrations } from "../../db/schema.js";
+import { eligibilityAnswers, emailDeliveries, payments, registrationChanges, registrations } from "../../db/tables.js";
 
 export function createRegistrationLoaders(db: Db) {
   return {

@@ -3,7 +3,7 @@ import { decodeCursor, pageSize, toConnection, type Connection, type SortKey } f
 import { badUserInput } from "../../common/errors.js";
 import { characterCount, limits } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
-import { registrations } from "../../db/schema.js";
+import { registrations } from "../../db/tables.js";
 import type { RegistrationRow } from "./registration-access.js";
 import { keptRegistrationCount } from "./registration-counts.js";
 

@@ -7,7 +7,7 @@ import { newCheckInCode, newId, newReference, referencePrefixFor } from "../../c
 import { formatMoney } from "../../common/money.js";
 import { HOUR_MS } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits, normalizeEmail } from "../../common/validate.js";
-import { eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/schema.js";
+import { eligibilityCriteria, events, idempotencyKeys, payments, prerequisiteCourses, registrations } from "../../db/tables.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
 import { deliveryRow, enqueueEmail, type OutboxMessage, type Writer } from "../../mail/outbox.js";

@@ -1,7 +1,7 @@
 import { loaderById } from "../../common/batch.js";
 import type { Db } from "../../db/client.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
-import { venues } from "../../db/schema.js";
+import { venues } from "../../db/tables.js";
 
 const venueQueries = preparedPerDatabase((db) => ({
   venuesById: db.select().from(venues).where(inList(venues.id)).prepare(),

@@ -5,7 +5,7 @@ import { newId } from "../../common/ids.js";
 import { InputChecker, limits } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
 import { byNameThenId } from "../../db/keyset.js";
-import { events, sessions, venues } from "../../db/schema.js";
+import { events, sessions, venues } from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
 import type { VenueInput } from "./venues.inputs.js";
 import type { VenueRow } from "./venues.type.js";

@@ -3,7 +3,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { and, eq, getTableColumns, gt, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
-import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/schema.js";
+import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/tables.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
 import { isDeadOwnerOnThisHost, workerIdentity } from "../../mail/deliver.js";

@@ -1,6 +1,6 @@
 import { eq, sql, sum } from "drizzle-orm";
 import { newId } from "../../common/ids.js";
-import { eventPartners, payments, webhookDeliveries, webhookEndpoints, type attendanceRecords, type certificates, type sessions, type webhookEventTypes } from "../../db/schema.js";
+import { eventPartners, payments, webhookDeliveries, webhookEndpoints, type attendanceRecords, type certificates, type sessions, type webhookEventTypes } from "../../db/tables.js";
 import type { Writer } from "../../mail/outbox.js";
 import { organisationIsEventStaff } from "../attendance/attendance-access.js";
 import type { EventRow } from "../events/event-rules.js";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { forbidden, unauthenticated } from "../../common/errors.js";
 import type { Context } from "../../context.js";
-import { webhookDeliveries, webhookEndpoints } from "../../db/schema.js";
+import { webhookDeliveries, webhookEndpoints } from "../../db/tables.js";
 import type { WebhookDeliveryRow, WebhookEndpointRow, WebhookOwner } from "./webhooks.service.js";
 
 /**

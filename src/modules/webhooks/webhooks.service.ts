@@ -5,7 +5,7 @@ import { newId } from "../../common/ids.js";
 import { HOUR_MS } from "../../common/time.js";
 import { InputChecker, limits } from "../../common/validate.js";
 import type { Db } from "../../db/client.js";
-import { organisations, webhookDeliveries, webhookEndpoints, webhookEventTypes } from "../../db/schema.js";
+import { organisations, webhookDeliveries, webhookEndpoints, webhookEventTypes } from "../../db/tables.js";
 import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
 import type { Writer } from "../../mail/outbox.js";

@@ -1,0 +1,100 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { SQL } from "drizzle-orm";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import type * as schema from "./schema.js";
+
+/*
+ * The one data-access interface of the services. Two implementations: sqlite.ts
+ * (better-sqlite3) and postgres.ts (node-postgres), both through drizzle. Services are
+ * written once, async, against drizzle's SQLite query builders in their async form (so a
+ * missing `await` is a type error); postgres.ts gives PostgreSQL's builders the same
+ * `get`/`all`/`run`. Every SQL difference between the dialects lives in src/db/.
+ */
+
+export type Dialect = "sqlite" | "postgres";
+
+type Builders = BaseSQLiteDatabase<"async", RunResult, typeof schema>;
+
+/** What `.run()` answers on both dialects. */
+export interface RunResult {
+  changes: number;
+}
+
+/** The queries anyone may run: reads. Outside a transaction they see the latest commit. */
+export type Reads = Pick<Builders, "select" | "selectDistinct" | "$with" | "$count">;
+
+/** A transaction's handle: reads and writes, all inside the one transaction. */
+export type Tx = Reads & Pick<Builders, "insert" | "update" | "delete"> & { readonly [inTransaction]: true };
+declare const inTransaction: unique symbol;
+
+export interface TransactionOptions {
+  /**
+   * PostgreSQL: how long a statement may wait for a row lock (the event's, taken by
+   * lockEvent) before the transaction fails with EventBusyError. SQLite waits for its
+   * single writer instead.
+   */
+  lockTimeoutMs?: number;
+}
+
+export interface Db extends Reads {
+  readonly dialect: Dialect;
+  /**
+   * Runs `body` in one transaction and commits it, or rolls it back when `body` throws.
+   * SQLite: on the one writer connection, behind an in-process queue, with BEGIN IMMEDIATE
+   * (the write lock is taken before anything is read, across processes too).
+   * PostgreSQL: READ COMMITTED; a body that changes seats or a registration's state first
+   * calls `lockEvent`. Inside `body`, use `tx` only: the root handle throws, as does a
+   * nested transaction. No network I/O inside a body: it would hold the writer.
+   */
+  transaction<T>(body: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** A savepoint inside `tx`: `body`'s writes are undone alone when it throws (then rethrown). */
+  savepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T>;
+  /**
+   * Locks the event's row for the rest of `tx` and returns it as it is now.
+   * PostgreSQL: SELECT … FOR NO KEY UPDATE (foreign keys to the event stay free), so
+   * every seat-changing transaction of one event runs one at a time in every process.
+   * SQLite: BEGIN IMMEDIATE already holds the database's write lock; this only reads.
+   */
+  lockEvent(tx: Tx, eventId: string): Promise<typeof schema.events.$inferSelect | undefined>;
+  /**
+   * The rows `query` selects, locked for `tx` and skipped by every other transaction that
+   * claims them meanwhile (PostgreSQL: FOR UPDATE SKIP LOCKED). Outbox claims use it so
+   * workers in several processes take disjoint batches. SQLite: the write lock does it.
+   */
+  claimRows<Q extends PromiseLike<unknown[]>>(query: Q): Q;
+  /** Raw SQL's rows, as the driver gives them (column names as written, driver values). */
+  rows<T>(query: SQL, tx?: Tx): Promise<T[]>;
+  /** Transactions this process committed: a cheap version for the response cache (data-version.ts). */
+  readonly commits: number;
+  /** Called after every commit of another process that this one hears of (PostgreSQL: LISTEN). */
+  onForeignCommit(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+/* ----------------------------------------------------------- transaction guard */
+
+const transactionScope = new AsyncLocalStorage<true>();
+
+/** Runs `body` marked as a transaction body: the root handle and nested transactions refuse it. */
+export function inTransactionScope<T>(body: () => Promise<T>): Promise<T> {
+  return transactionScope.run(true, body);
+}
+
+export function insideTransaction(): boolean {
+  return transactionScope.getStore() === true;
+}
+
+/** The root handle's guard: a query on it inside a body would run outside the transaction. */
+export function assertOutsideTransaction(what: string): void {
+  if (transactionScope.getStore() === true) {
+    throw new Error(`${what} inside a transaction body: use the body's tx (the root handle runs outside the transaction and, on SQLite, would wait for the writer it is holding).`);
+  }
+}
+
+/** Thrown when a transaction waited longer than its lock timeout for an event's row. */
+export class EventBusyError extends Error {
+  constructor(eventId?: string) {
+    super(`The event${eventId ? ` ${eventId}` : ""} is busy with other changes; try again in a moment.`);
+    this.name = "EventBusyError";
+  }
+}

@@ -1,0 +1,180 @@
+import { eq, sql, type SQL } from "drizzle-orm";
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { NodePgPreparedQuery } from "drizzle-orm/node-postgres/session";
+import { PgDeleteBase, PgInsertBase, PgSelectBase, PgUpdateBase } from "drizzle-orm/pg-core";
+import pg from "pg";
+import { assertOutsideTransaction, EventBusyError, inTransactionScope, insideTransaction, type Db, type Reads, type Tx } from "./database.js";
+import * as schema from "./schema.pg.js";
+import type { OpenDatabaseOptions } from "./sqlite.js";
+import { useDialectTables } from "./tables.js";
+
+export type PostgresDb = Db & {
+  readonly dialect: "postgres";
+  readonly pool: pg.Pool;
+};
+
+type Drizzle = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+type PgTx = Parameters<Parameters<Drizzle["transaction"]>[0]>[0];
+
+/** The channel every committed write notifies (drizzle-pg/0002: statement triggers). */
+export const DATA_CHANGED_CHANNEL = "data_changed";
+
+/** How long a statement waits for a row lock (an event's, mostly) before its transaction fails. */
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+
+/** PostgreSQL's `lock_not_available`: lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+/**
+ * Opens a pool on PostgreSQL. Reads outside a transaction take any pooled connection;
+ * a transaction holds one until it commits. Every connection bounds its lock waits
+ * (lock_timeout), so a transaction queued behind an event's lock fails clearly instead of
+ * holding its connection for as long as the other one takes.
+ */
+export function openPostgres(url: string, options: OpenDatabaseOptions = {}): PostgresDb {
+  useDialectTables("postgres");
+  adaptBuilders();
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: `-c lock_timeout=${lockTimeoutMs}` });
+  // An idle connection that breaks (the server restarted) is dropped by the pool; without a
+  // listener its error would end the process.
+  pool.on("error", () => undefined);
+  const onStatement = options.onStatement;
+  const root = drizzle({ client: pool, schema, logger: onStatement ? { logQuery: (sql) => onStatement(sql) } : false }) as Drizzle;
+  let commits = 0;
+  let savepoints = 0;
+  const listeners: (() => void)[] = [];
+  let listener: pg.Client | null = null;
+  let closed = false;
+
+  const guarded = <K extends keyof Reads>(name: K): Reads[K] =>
+    ((...args: unknown[]) => {
+      assertOutsideTransaction(`db.${name}()`);
+      return (root[name as keyof Drizzle] as (...a: unknown[]) => unknown)(...args);
+    }) as Reads[K];
+
+  async function listen(): Promise<void> {
+    if (closed || listener) return;
+    const client = new pg.Client({ connectionString: url });
+    listener = client;
+    const lost = () => {
+      if (listener !== client) return;
+      listener = null;
+      // Commits made while nobody listened are unknown: count one, and listen again.
+      for (const notify of listeners) notify();
+      if (!closed) setTimeout(() => void listen(), 1_000).unref();
+    };
+    client.on("error", lost);
+    client.on("end", lost);
+    client.on("notification", () => {
+      for (const notify of listeners) notify();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${DATA_CHANGED_CHANNEL}`);
+    } catch {
+      lost();
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  const db: PostgresDb = {
+    dialect: "postgres",
+    pool,
+    select: guarded("select"),
+    selectDistinct: guarded("selectDistinct"),
+    $with: guarded("$with"),
+    $count: guarded("$count"),
+    get commits() {
+      return commits;
+    },
+    async transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+      if (insideTransaction()) throw new Error("Nested transactions are refused: the body already runs in one (use db.savepoint for a part that may fail alone).");
+      try {
+        const result = await root.transaction((tx) => inTransactionScope(() => body(tx as unknown as Tx)));
+        commits += 1;
+        return result;
+      } catch (error) {
+        if (pgCode(error) === LOCK_NOT_AVAILABLE) throw new EventBusyError();
+        throw error;
+      }
+    },
+    async savepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T> {
+      const name = `sp${++savepoints}`;
+      const client = tx as unknown as PgTx;
+      await client.execute(sql.raw(`SAVEPOINT ${name}`));
+      try {
+        const result = await body();
+        await client.execute(sql.raw(`RELEASE SAVEPOINT ${name}`));
+        return result;
+      } catch (error) {
+        await client.execute(sql.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+        throw error;
+      }
+    },
+    async lockEvent(tx, eventId) {
+      const rows = await (tx as unknown as PgTx).select().from(schema.events).where(eq(schema.events.id, eventId)).for("no key update");
+      return rows[0] as Awaited<ReturnType<Db["lockEvent"]>>;
+    },
+    claimRows(query) {
+      return (query as unknown as { for(strength: "update", config: { skipLocked: true }): unknown }).for("update", { skipLocked: true }) as typeof query;
+    },
+    async rows<T>(query: SQL, tx?: Tx): Promise<T[]> {
+      if (!tx) assertOutsideTransaction("db.rows()");
+      const result = await ((tx as unknown as PgTx) ?? root).execute(query);
+      return result.rows as T[];
+    },
+    onForeignCommit(notify) {
+      listeners.push(notify);
+      void listen();
+    },
+    async close() {
+      closed = true;
+      const client = listener;
+      listener = null;
+      await client?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+  return db;
+}
+
+function pgCode(error: unknown): string | undefined {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === "string") return e.code;
+  }
+  return undefined;
+}
+
+/* ------------------------------------------------------------------ adapter */
+
+let adapted = false;
+
+/**
+ * The services run their queries with SQLite's `get()` (first row), `all()` (rows) and
+ * `run()` (`{ changes }`), awaited (database.ts). PostgreSQL's builders and prepared
+ * queries only have `execute()`; these give them the same three, in terms of it, and let
+ * `prepare()` go without a name (an unnamed statement: PostgreSQL plans it per run).
+ */
+function adaptBuilders(): void {
+  if (adapted) return;
+  adapted = true;
+  type Runnable = { execute(values?: Record<string, unknown>): Promise<unknown> };
+  const methods = {
+    async all(this: Runnable, values?: Record<string, unknown>) {
+      const result = await this.execute(values);
+      return Array.isArray(result) ? result : (result as pg.QueryResult).rows;
+    },
+    async get(this: Runnable, values?: Record<string, unknown>) {
+      const result = await this.execute(values);
+      return (Array.isArray(result) ? result : (result as pg.QueryResult).rows)[0];
+    },
+    async run(this: Runnable, values?: Record<string, unknown>) {
+      const result = await this.execute(values);
+      return { changes: Array.isArray(result) ? result.length : ((result as pg.QueryResult).rowCount ?? 0) };
+    },
+  };
+  for (const target of [PgSelectBase, PgInsertBase, PgUpdateBase, PgDeleteBase, NodePgPreparedQuery]) {
+    Object.assign(target.prototype, methods);
+  }
+}

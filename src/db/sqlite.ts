@@ -1,0 +1,151 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Sqlite from "better-sqlite3";
+import { eq, type SQL } from "drizzle-orm";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { assertOutsideTransaction, inTransactionScope, insideTransaction, type Db, type Reads, type Tx } from "./database.js";
+import * as schema from "./schema.js";
+import { cacheStatements } from "./statement-cache.js";
+import { useDialectTables } from "./tables.js";
+
+export interface OpenDatabaseOptions {
+  /** Called with every SQL statement run: the N+1 tests count them. */
+  onStatement?: (sql: string) => void;
+  /** Called with every SQL text SQLite compiles (not found among the cached statements): tests check reuse. */
+  onCompile?: (sql: string) => void;
+  /** PostgreSQL: connections in this process's pool. */
+  poolSize?: number;
+  /** PostgreSQL: how long a statement waits for a row lock before its transaction fails (EventBusyError). */
+  lockTimeoutMs?: number;
+}
+
+export type SqliteDb = Db & {
+  readonly dialect: "sqlite";
+  /** The writer connection, for what only SQLite has (backups, PRAGMAs, tests' raw SQL). */
+  readonly writer: Sqlite.Database;
+  /** The read-only connection the root handle's reads use. */
+  readonly reader: Sqlite.Database;
+};
+
+type Drizzle = BetterSQLite3Database<typeof schema> & { $client: Sqlite.Database };
+
+/**
+ * Opens the SQLite file with two connections: a writer that only transactions use, one at
+ * a time (an in-process queue in front of BEGIN IMMEDIATE), and a read-only one for every
+ * read outside a transaction. WAL lets that reader see the latest commit while the writer
+ * works; foreign keys are enforced; the busy timeout makes another process (the worker)
+ * wait for the file's write lock instead of failing.
+ */
+export function openSqlite(path: string, options: OpenDatabaseOptions = {}): SqliteDb {
+  useDialectTables("sqlite");
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const writer = connect(path, options, false);
+  // ":memory:" is one database per connection: the reader would see none of the writer's tables.
+  const reader = path === ":memory:" ? writer : connect(path, options, true);
+  const writes = wrap(writer, options);
+  const reads = reader === writer ? writes : wrap(reader, options);
+
+  const begin = writer.prepare("BEGIN IMMEDIATE");
+  const commit = writer.prepare("COMMIT");
+  const rollback = writer.prepare("ROLLBACK");
+  let queue: Promise<unknown> = Promise.resolve();
+  let commits = 0;
+  let savepoints = 0;
+
+  const guarded = <K extends keyof Reads>(name: K): Reads[K] =>
+    ((...args: unknown[]) => {
+      assertOutsideTransaction(`db.${name}()`);
+      return (reads[name] as (...a: unknown[]) => unknown)(...args);
+    }) as Reads[K];
+
+  const db: SqliteDb = {
+    dialect: "sqlite",
+    writer,
+    reader,
+    select: guarded("select"),
+    selectDistinct: guarded("selectDistinct"),
+    $with: guarded("$with"),
+    $count: guarded("$count"),
+    get commits() {
+      return commits;
+    },
+    transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+      if (insideTransaction()) return Promise.reject(new Error("Nested transactions are refused: the body already runs in one (use db.savepoint for a part that may fail alone)."));
+      const run = async (): Promise<T> => {
+        begin.run();
+        try {
+          const result = await inTransactionScope(() => body(writes as unknown as Tx));
+          commit.run();
+          commits += 1;
+          return result;
+        } catch (error) {
+          if (writer.inTransaction) rollback.run();
+          throw error;
+        }
+      };
+      const result = queue.then(run, run);
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async savepoint<T>(_tx: Tx, body: () => Promise<T>): Promise<T> {
+      const name = `sp${++savepoints}`;
+      writer.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await body();
+        writer.exec(`RELEASE ${name}`);
+        return result;
+      } catch (error) {
+        writer.exec(`ROLLBACK TO ${name}`);
+        writer.exec(`RELEASE ${name}`);
+        throw error;
+      }
+    },
+    async lockEvent(tx, eventId) {
+      // BEGIN IMMEDIATE took the whole database's write lock: the row is as fresh as it gets.
+      return (await tx.select().from(schema.events).where(eq(schema.events.id, eventId)))[0];
+    },
+    claimRows: (query) => query,
+    async rows<T>(query: SQL, tx?: Tx): Promise<T[]> {
+      if (!tx) assertOutsideTransaction("db.rows()");
+      return ((tx ?? reads) as unknown as Drizzle).all<T>(query);
+    },
+    onForeignCommit() {
+      // Other processes' commits are seen by PRAGMA data_version (data-version.ts).
+    },
+    async close() {
+      await queue;
+      if (reader !== writer && reader.open) reader.close();
+      if (writer.open) writer.close();
+    },
+  };
+  return db;
+}
+
+function connect(path: string, options: OpenDatabaseOptions, readonly: boolean): Sqlite.Database {
+  const sqlite = new Sqlite(path, { readonly: readonly && path !== ":memory:" });
+  if (!readonly) {
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+  }
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  // A write that fires triggers (registration_counts) keeps a statement journal to undo
+  // itself alone; in memory, not a temporary file created and removed for every statement.
+  sqlite.pragma("temp_store = MEMORY");
+  const onCompile = options.onCompile;
+  if (onCompile) {
+    // Under the cache, so it sees exactly the statements SQLite compiles.
+    const compile = sqlite.prepare.bind(sqlite);
+    sqlite.prepare = ((source: string) => {
+      onCompile(source);
+      return compile(source);
+    }) as Sqlite.Database["prepare"];
+  }
+  cacheStatements(sqlite);
+  return sqlite;
+}
+
+function wrap(sqlite: Sqlite.Database, options: OpenDatabaseOptions): Drizzle {
+  const onStatement = options.onStatement;
+  return drizzle({ client: sqlite, schema, logger: onStatement ? { logQuery: (sql) => onStatement(sql) } : false }) as Drizzle;
+}
