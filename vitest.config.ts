@@ -1,17 +1,66 @@
 import { defineConfig } from "vitest/config";
+import { postgresAddress, postgresTestUrl, postgresUnavailable } from "./test/helpers/postgres.js";
+
+/*
+ * Every test file runs on SQLite (the "sqlite" project) and again on PostgreSQL (the
+ * "postgres" project) when the server of TEST_DATABASE_URL (default: the local one on
+ * 127.0.0.1:5432) answers. Without it the run says so at the start and tests SQLite
+ * alone, unless REQUIRE_POSTGRES=1 (CI), which fails the run instead.
+ */
+
+/** Tests of SQLite itself (its file, its statement cache, its migrations of older files, its locking across processes). */
+const sqliteOnly: string[] = [
+  "test/db/write-transactions.test.ts",
+  "test/db/statement-cache.test.ts",
+  "test/db/registration-counts-migration.test.ts",
+  "test/db/forget-clear-tokens.test.ts",
+  "test/registrations/bounded-reads.test.ts", // SQLite's query plans
+  "test/runtime/load-shedding.test.ts",
+  // Several processes on one SQLite file; test/scale-out/ runs them on PostgreSQL.
+  "test/registrations/cross-process.test.ts",
+  "test/partners/webhook-worker-crash.test.ts",
+  "test/catalogue/response-cache-processes.test.ts",
+];
+
+/** Tests that need PostgreSQL's own behaviour (several processes on one server, its migrations). */
+const postgresOnly: string[] = ["test/db/pg-migrations.test.ts", "test/scale-out/**"];
+
+const unavailable = await postgresUnavailable(postgresTestUrl);
+if (unavailable && process.env.REQUIRE_POSTGRES === "1") {
+  throw new Error(`REQUIRE_POSTGRES=1 but PostgreSQL at ${postgresAddress(postgresTestUrl)} does not answer: ${unavailable}`);
+}
+if (unavailable) {
+  console.warn(`\n  PostgreSQL at ${postgresAddress(postgresTestUrl)} does not answer (${unavailable}):\n  running the suite on SQLite only. Start PostgreSQL (see the README's Tests section) or set TEST_DATABASE_URL.\n`);
+}
 
 export default defineConfig({
-  resolve: {
-    // One copy of graphql for the app and the tests (see STACK.md).
-    alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
-  },
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: "forks",
-    setupFiles: ["test/helpers/setup.ts"],
-    // Builds the registration widget the servers serve (dist/widget/v1/registration.js).
-    globalSetup: ["test/helpers/build-widget.global.ts"],
-  },
+    resolve: {
+      // One copy of graphql for the app and the tests (see STACK.md).
+      alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
+    },
+    test: {
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      pool: "forks",
+      setupFiles: ["test/helpers/setup.ts"],
+      // Builds the registration widget the servers serve (dist/widget/v1/registration.js).
+      globalSetup: ["test/helpers/build-widget.global.ts"],
+      projects: [
+        { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: postgresOnly } },
+        ...(unavailable
+          ? []
+          : [
+              {
+                extends: true as const,
+                test: {
+                  name: "postgres",
+                  include: ["test/**/*.test.ts"],
+                  exclude: sqliteOnly,
+                  env: { TEST_DIALECT: "postgres" },
+                  globalSetup: ["test/helpers/build-widget.global.ts", "test/helpers/pg-template.global.ts"],
+                },
+              },
+            ]),
+      ],
+    },
 });

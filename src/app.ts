@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { eq } from "drizzle-orm";
 import { hashToken } from "./auth/tokens.js";
 import { systemClock, type Clock } from "./common/clock.js";
@@ -27,15 +27,15 @@ export interface AppOptions {
 }
 
 /** Opens and migrates the database: what every command (serve, worker, keys) starts with. */
-export function openDeps(config: Config, options: AppOptions = {}): Deps {
-  checkDatabaseLocation(config.databasePath);
+export async function openDeps(config: Config, options: AppOptions = {}): Promise<Deps> {
+  if (config.database.dialect === "sqlite") checkDatabaseLocation(config.database.path);
   let db: Db | undefined;
   try {
-    db = openDatabase(config.databasePath, options.database);
-    applyMigrations(db);
+    db = openDatabase(config.database, { poolSize: config.databasePoolSize, ...options.database });
+    await applyMigrations(db);
   } catch (error) {
-    if (db) closeDb(db);
-    throw databaseOpenError(config.databasePath, error);
+    if (db) await db.close().catch(() => undefined);
+    throw databaseOpenError(config.database, error);
   }
   return { db, clock: options.clock ?? systemClock, config };
 }
@@ -44,17 +44,29 @@ export function openDeps(config: Config, options: AppOptions = {}): Deps {
  * Outside production, a local admin key is made on first start and kept next to the
  * database (readable by this user only), so `npm start` can print it every time.
  */
-function localAdminKey(deps: Deps): string | null {
-  if (deps.config.production || deps.config.databasePath === ":memory:") return null;
-  const file = join(dirname(deps.config.databasePath), "local-admin-key");
+async function localAdminKey(deps: Deps): Promise<string | null> {
+  const folder = localAdminKeyFolder(deps.config);
+  if (folder === null) return null;
+  const file = join(folder, "local-admin-key");
   if (existsSync(file)) {
     const key = readFileSync(file, "utf8").trim();
-    const row = deps.db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.hash, hashToken(key))).get();
+    const row = await deps.db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.hash, hashToken(key))).get();
     if (row && !row.revokedAt) return key;
   }
-  const { key } = createApiKey(deps.db, deps.clock, { kind: "ADMIN", name: "local admin (npm start)" });
+  mkdirSync(folder, { recursive: true });
+  const { key } = await createApiKey(deps.db, deps.clock, { kind: "ADMIN", name: "local admin (npm start)" });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/**
+ * Where the local admin key is kept: next to the SQLite file, or (PostgreSQL) in ./data, as
+ * the SQLite default would. None in production, nor for an in-memory database.
+ */
+function localAdminKeyFolder(config: Config): string | null {
+  if (config.production) return null;
+  if (config.database.dialect === "postgres") return resolve("data");
+  return config.database.path === ":memory:" ? null : dirname(config.database.path);
 }
 
 export interface App extends ServerHandle {
@@ -67,17 +79,17 @@ export interface App extends ServerHandle {
   close(): Promise<void>;
 }
 
-export function prepareDatabase(deps: Deps): { seeded: boolean } {
-  if (deps.config.adminApiKey) ensureAdminKey(deps.db, deps.clock, deps.config.adminApiKey, "ADMIN_API_KEY");
+export async function prepareDatabase(deps: Deps): Promise<{ seeded: boolean }> {
+  if (deps.config.adminApiKey) await ensureAdminKey(deps.db, deps.clock, deps.config.adminApiKey, "ADMIN_API_KEY");
   return deps.config.seedDemo ? seedDemo(deps) : { seeded: false };
 }
 
 /** Starts the API server (and, with WORKER=true, the worker) on the configured address. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   if (!options.mailTransport && !config.smtpUrl) checkMailDir(config.mailDir);
-  const deps = openDeps(config, options);
-  const { seeded } = prepareDatabase(deps);
-  const adminKey = localAdminKey(deps);
+  const deps = await openDeps(config, options);
+  const { seeded } = await prepareDatabase(deps);
+  const adminKey = await localAdminKey(deps);
   // The IDE page carries the key only while nobody else can load it: on a loopback address.
   const handle = await createServer(deps, { localAdminKey: isLoopbackHost(deps.config.host) ? adminKey : null });
   if (seeded) handle.app.log.info("loaded the demo course into the empty database");
@@ -102,11 +114,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       // In-flight requests and the worker's current step both finish before the database closes.
       await Promise.all([handle.app.close(), worker.stop()]);
       mailTransport.close();
-      closeDb(deps.db);
+      await deps.db.close();
     },
   };
-}
-
-export function closeDb(db: Db): void {
-  if (db.$client.open) db.$client.close();
 }

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
-import { closeDb, openDeps, prepareDatabase, startApp } from "./app.js";
+import { openDeps, prepareDatabase, startApp } from "./app.js";
 import type { Db } from "./db/client.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { organisations } from "./db/tables.js";
@@ -12,12 +12,18 @@ import { createWorker } from "./jobs/worker.js";
 import { createMailTransport } from "./mail/transport.js";
 import { pino } from "pino";
 import { checkMailDir, StartupError } from "./startup-checks.js";
+import { backupSqlite } from "./db/backup.js";
+import { importSqlite, ImportRefused } from "./db/import-sqlite.js";
+import type { PostgresDb } from "./db/postgres.js";
+import type { SqliteDb } from "./db/sqlite.js";
 
 const usage = `usage: node dist/main.js <command>   (npm run build first; in development: tsx src/main.ts <command>)
   serve                     start the API server (the default)
   worker                    run only the outbox/scheduler worker (use WORKER=false on the servers)
   migrate                   apply database migrations
   seed                      migrate, then load the demo course into an empty database
+  backup FILE               SQLite: write a consistent copy of the database to FILE (safe while serving)
+  import-sqlite FILE        copy the SQLite database FILE into the (new, empty) PostgreSQL of DATABASE_URL
   emit-schema               write schema/schema.graphql
   keys create --admin [--name N]
   keys create --publishable --org SLUG --origin https://site.example [--origin …] [--name N]
@@ -26,10 +32,10 @@ const usage = `usage: node dist/main.js <command>   (npm run build first; in dev
   keys revoke KEY_ID`;
 
 /** What a production operator must still do, printed under the banner at every start until done. */
-function productionWarnings(config: Config, db: Db): string[] {
+async function productionWarnings(config: Config, db: Db): Promise<string[]> {
   if (!config.production) return [];
   const warnings: string[] = [];
-  const hasAdminKey = listApiKeys(db).some((row) => row.kind === "ADMIN" && !row.revokedAt);
+  const hasAdminKey = (await listApiKeys(db)).some((row) => row.kind === "ADMIN" && !row.revokedAt);
   if (!hasAdminKey) {
     warnings.push("no admin key yet, so nobody can set up courses. Create the first one with `npm run keys -- create --admin` (shown once), or start with ADMIN_API_KEY set.");
   }
@@ -61,7 +67,7 @@ async function serve(config: Config): Promise<void> {
   const banner = [`\n  Event registration API ready\n  IDE (GraphQL Playground):  ${app.url}/graphql`];
   if (app.localAdminKey) banner.push(`  Local admin key:           ${app.localAdminKey}\n  In the IDE, HTTP HEADERS:  { "Authorization": "Bearer ${app.localAdminKey}" }`);
   banner.push(`  Mail:                      ${config.smtpUrl ? "SMTP" : `.eml files in ${config.mailDir}`}\n`);
-  const warnings = productionWarnings(config, app.deps.db);
+  const warnings = await productionWarnings(config, app.deps.db);
   if (warnings.length) banner.push(`${warnings.map((warning) => `  WARNING: ${warning}`).join("\n")}\n`);
   console.log(banner.join("\n")); // one write, so a reader never sees half of it
 }
@@ -73,7 +79,7 @@ async function serve(config: Config): Promise<void> {
 async function worker(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel, base: { component: "worker" } });
   if (!config.smtpUrl) checkMailDir(config.mailDir);
-  const deps = openDeps(config);
+  const deps = await openDeps(config);
   const transport = createMailTransport(config, log);
   const loop = createWorker(deps, { transport, log });
   loop.start();
@@ -90,7 +96,7 @@ async function worker(config: Config): Promise<void> {
     timer.unref();
     await loop.stop();
     transport.close();
-    closeDb(deps.db);
+    await deps.db.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -102,8 +108,8 @@ function refuseMoreThanAnOrigin(raw: string): void {
   if (!parseOrigin(raw)) throw new Error(notAnOriginMessage("--origin", raw));
 }
 
-function keys(config: Config, args: string[]): void {
-  const deps = openDeps(config);
+async function keys(config: Config, args: string[]): Promise<void> {
+  const deps = await openDeps(config);
   try {
     const [action, ...rest] = args;
     const { values, positionals } = parseArgs({
@@ -123,15 +129,15 @@ function keys(config: Config, args: string[]): void {
       if (!kind) throw new Error("say which kind: --admin, --publishable or --secret");
       let organisationId: string | null = null;
       if (values.org) {
-        organisationId = deps.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.slug, values.org)).get()?.id ?? null;
+        organisationId = (await deps.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.slug, values.org)).get())?.id ?? null;
         if (!organisationId) throw new Error(`no organisation has the slug "${values.org}"`);
       }
       for (const origin of values.origin ?? []) refuseMoreThanAnOrigin(origin);
-      const { key, row } = createApiKey(deps.db, deps.clock, { kind, name: values.name ?? `${kind.toLowerCase()} key (CLI)`, organisationId, allowedOrigins: values.origin ?? [] });
+      const { key, row } = await createApiKey(deps.db, deps.clock, { kind, name: values.name ?? `${kind.toLowerCase()} key (CLI)`, organisationId, allowedOrigins: values.origin ?? [] });
       console.log(`created ${row.kind} key ${row.id} "${row.name}"${row.allowedOrigins.length ? ` for ${row.allowedOrigins.join(", ")}` : ""}`);
       console.log(`\n  ${key}\n\nThis is the only time the key is shown; only its hash is stored.`);
     } else if (action === "list") {
-      const rows = listApiKeys(deps.db);
+      const rows = await listApiKeys(deps.db);
       if (rows.length === 0) console.log("no API keys yet; create the first admin key with `npm run keys -- create --admin`");
       for (const row of rows) {
         console.log([row.id, row.kind.padEnd(11), `${row.prefix}…`, row.revokedAt ? "REVOKED" : "active ", row.name, row.allowedOrigins.join(" ")].join("  "));
@@ -139,13 +145,13 @@ function keys(config: Config, args: string[]): void {
     } else if (action === "revoke") {
       const id = positionals[0];
       if (!id) throw new Error("give the key's id (see `keys list`)");
-      revokeApiKey(deps.db, deps.clock, id);
+      await revokeApiKey(deps.db, deps.clock, id);
       console.log(`revoked ${id}`);
     } else {
       throw new Error(usage);
     }
   } finally {
-    closeDb(deps.db);
+    await deps.db.close();
   }
 }
 
@@ -161,14 +167,44 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve(config);
     case "migrate":
-      closeDb(openDeps(config).db);
+      await (await openDeps(config)).db.close();
       console.log("migrations applied");
       return;
     case "seed": {
-      const deps = openDeps(config);
-      const { seeded } = prepareDatabase({ ...deps, config: { ...config, seedDemo: true } });
-      closeDb(deps.db);
+      const deps = await openDeps(config);
+      const { seeded } = await prepareDatabase({ ...deps, config: { ...config, seedDemo: true } });
+      await deps.db.close();
       console.log(seeded ? "demo course loaded" : "the database already has events; nothing loaded");
+      return;
+    }
+    case "backup": {
+      const [file] = args;
+      if (!file) throw new Error("give the file to write the copy to: backup ./backups/events-2026-12-01.db");
+      if (config.database.dialect !== "sqlite") throw new Error("backup copies a SQLite database; for PostgreSQL use pg_dump (see the README's Operations section)");
+      const deps = await openDeps(config);
+      try {
+        const written = backupSqlite(deps.db as SqliteDb, file);
+        console.log(`wrote a copy of the database to ${written}`);
+      } finally {
+        await deps.db.close();
+      }
+      return;
+    }
+    case "import-sqlite": {
+      const [file] = args;
+      if (!file) throw new Error("give the SQLite file to copy: DATABASE_URL=postgres://… import-sqlite ./data/events.db");
+      if (config.database.dialect !== "postgres") throw new Error("import-sqlite copies into PostgreSQL: set DATABASE_URL=postgres://HOST:5432/DATABASE");
+      const deps = await openDeps(config);
+      try {
+        const summary = await importSqlite(file, deps.db as PostgresDb);
+        for (const { table, rows } of summary.tables) console.log(`${table.padEnd(26)} ${rows}`);
+        console.log("imported; every row of the SQLite file is in PostgreSQL");
+      } catch (error) {
+        if (error instanceof ImportRefused) throw new Error(`nothing imported: ${error.message}`);
+        throw error;
+      } finally {
+        await deps.db.close();
+      }
       return;
     }
     case "worker":

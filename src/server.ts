@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
@@ -9,7 +10,7 @@ import { knownOperationTypesRule, queryCostPlugin, queryLimits } from "./auth/qu
 import { MemoryRateLimitStore, rateLimitResponsePlugin, RateLimiter, type RateLimitStore } from "./auth/rate-limit.js";
 import { RedisRateLimitStore } from "./auth/rate-limit-redis.js";
 import { cachedGraphqlHandler } from "./cache/cached-graphql-handler.js";
-import { sqliteDataVersion } from "./cache/data-version.js";
+import { dataVersion } from "./cache/data-version.js";
 import { createLoaders, type Context } from "./context.js";
 import type { Deps } from "./deps.js";
 import { offlinePlaygroundPlugin, registerIdeAssets, registerIdeWithLocalKey } from "./ide/playground.js";
@@ -142,8 +143,11 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   await app.register(cors, {
     origin: (origin, callback) => {
       if (!origin) return callback(null, false);
-      const allowed = origin === ownOrigin || config.adminOrigins.includes(origin) || cachedPublishableOrigins(db).has(origin);
-      callback(null, allowed);
+      if (origin === ownOrigin || config.adminOrigins.includes(origin)) return callback(null, true);
+      cachedPublishableOrigins(db).then(
+        (origins) => callback(null, origins.has(origin)),
+        (error: Error) => callback(error, false),
+      );
     },
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: ["content-type", "authorization", "apollo-require-preflight", "x-request-id", "x-apollo-operation-name"],
@@ -195,7 +199,7 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     try {
-      db.$client.prepare("SELECT 1").get();
+      await db.rows(sql`SELECT 1`);
       return { status: "ready" };
     } catch (error) {
       reply.code(503);
@@ -208,12 +212,12 @@ export async function createServer(deps: Deps, options: ServerOptions = {}): Pro
   const rateLimiter = new RateLimiter(rateLimitStore, config.rateLimits);
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => {
-      const viewer = authenticate(db, clock, request.headers.authorization, request.headers.origin);
+      const viewer = await authenticate(db, clock, request.headers.authorization, request.headers.origin);
       return { deps, viewer, loaders: createLoaders(db), requestId: request.id, ip: request.ip, rateLimiter, log: request.log };
     },
   });
   if (config.overload) registerLoadShedding(app, config.overload);
-  const cachedHandler = cachedGraphqlHandler(handler, { config: config.responseCache, dataVersion: sqliteDataVersion(db), clock });
+  const cachedHandler = cachedGraphqlHandler(handler, { config: config.responseCache, dataVersion: dataVersion(db), clock });
   app.route({ url: "/graphql", method: ["GET", "POST"], handler: cachedHandler });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {

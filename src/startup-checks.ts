@@ -1,3 +1,4 @@
+import type { DatabaseLocation } from "./db/client.js";
 import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -69,9 +70,13 @@ export function checkDatabaseLocation(databasePath: string): void {
   }
 }
 
-/** Whatever SQLite says when it cannot open or migrate the file, with the path and the setting. */
-export function databaseOpenError(databasePath: string, error: unknown): StartupError {
-  return new StartupError(`DATABASE_URL=file:${databasePath}: cannot open the database: ${describeFsError(error)}`);
+/** Whatever the database says when it cannot be opened or migrated, with the setting (never a password). */
+export function databaseOpenError(location: DatabaseLocation, error: unknown): StartupError {
+  if (location.dialect === "sqlite") return new StartupError(`DATABASE_URL=file:${location.path}: cannot open the database: ${describeFsError(error)}`);
+  const url = new URL(location.url);
+  if (url.password) url.password = "***";
+  const cause = error instanceof AggregateError && error.errors.length ? error.errors[0] : error;
+  return new StartupError(`DATABASE_URL=${url.toString()}: cannot connect or migrate: ${(cause as Error).message || String(cause)}`);
 }
 
 /** Without SMTP_URL every email is written to MAIL_DIR: check it now rather than at the first send. */

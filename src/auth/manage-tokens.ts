@@ -1,6 +1,6 @@
 import { DAY_MS } from "../common/time.js";
 import { registrantTokens } from "../db/tables.js";
-import type { Writer } from "../mail/outbox.js";
+import type { Tx } from "../db/database.js";
 import { hashToken, newToken } from "./tokens.js";
 
 /*
@@ -19,10 +19,11 @@ export function manageLinkExpiresAt(eventEndsAt: Date): Date {
   return new Date(eventEndsAt.getTime() + MANAGE_LINK_DAYS_AFTER_EVENT * DAY_MS);
 }
 
-/** Mints a manage token for one registration; only its hash is written. */
-export function mintManageToken(db: Writer, registration: { id: string; emailNormalized: string }, eventEndsAt: Date, now: Date): string {
+/** Mints a manage token for one registration, in `tx`; only its hash is written. */
+export async function mintManageToken(tx: Tx, registration: { id: string; emailNormalized: string }, eventEndsAt: Date, now: Date): Promise<string> {
   const token = newToken("manageToken");
-  db.insert(registrantTokens)
+  await tx
+    .insert(registrantTokens)
     .values({ hash: hashToken(token), kind: "MANAGE", emailNormalized: registration.emailNormalized, registrationId: registration.id, createdAt: now, expiresAt: manageLinkExpiresAt(eventEndsAt) })
     .run();
   return token;

@@ -1,5 +1,5 @@
 import { randomFillSync, randomInt } from "node:crypto";
-import { ulid } from "ulidx";
+import { monotonicFactory, ulid } from "ulidx";
 
 /**
  * Opaque, globally unique ids: a type prefix and a ULID ("evt_01JD…"). The prefix lets
@@ -42,6 +42,20 @@ function pooledRandom(): number {
 
 export function newId(kind: IdKind): string {
   return `${idPrefixes[kind]}_${ulid(undefined, pooledRandom)}`;
+}
+
+const monotonicUlid = monotonicFactory(pooledRandom);
+
+/**
+ * An id that sorts after every id this process made before it with this function, even
+ * within one millisecond (the random part counts up instead). For rows whose order of
+ * insertion matters and that have nothing else to keep it by on every dialect (SQLite's
+ * rowid is not PostgreSQL's): the webhook outbox sends an endpoint's messages in the order
+ * they were queued. Consecutive ids give away each other, so never for one that must not
+ * be guessed.
+ */
+export function newSequentialId(kind: IdKind): string {
+  return `${idPrefixes[kind]}_${monotonicUlid()}`;
 }
 
 const kindByPrefix = new Map<string, IdKind>(Object.entries(idPrefixes).map(([kind, prefix]): [string, IdKind] => [prefix, kind as IdKind]));

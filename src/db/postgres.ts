@@ -46,6 +46,7 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   const listeners: (() => void)[] = [];
   let listener: pg.Client | null = null;
   let closed = false;
+  let closing: Promise<void> | null = null;
 
   const guarded = <K extends keyof Reads>(name: K): Reads[K] =>
     ((...args: unknown[]) => {
@@ -128,12 +129,15 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
       listeners.push(notify);
       void listen();
     },
-    async close() {
+    close() {
       closed = true;
-      const client = listener;
-      listener = null;
-      await client?.end().catch(() => undefined);
-      await pool.end();
+      closing ??= (async () => {
+        const client = listener;
+        listener = null;
+        await client?.end().catch(() => undefined);
+        await pool.end();
+      })();
+      return closing;
     },
   };
   return db;

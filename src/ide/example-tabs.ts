@@ -21,12 +21,12 @@ export interface ExampleCourse {
   criteria: { id: string; required: boolean }[];
 }
 
-export function findExampleCourse({ db, clock }: Deps): ExampleCourse | null {
+export async function findExampleCourse({ db, clock }: Deps): Promise<ExampleCourse | null> {
   const now = clock.now();
-  const upcoming = listEvents(db, { filter: { status: [EventStatus.PUBLISHED], startsAfter: now }, first: 20, includeDrafts: false });
+  const upcoming = await listEvents(db, { filter: { status: [EventStatus.PUBLISHED], startsAfter: now }, first: 20, includeDrafts: false });
   const event = upcoming.edges.map((edge) => edge.node).find((row) => isRegistrationOpen(row, now));
   if (!event) return null;
-  const criteria = db.select({ id: eligibilityCriteria.id, required: eligibilityCriteria.required }).from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, event.id)).orderBy(asc(eligibilityCriteria.position)).all();
+  const criteria = await db.select({ id: eligibilityCriteria.id, required: eligibilityCriteria.required }).from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, event.id)).orderBy(asc(eligibilityCriteria.position)).all();
   return { id: event.id, slug: event.slug, priceMinor: event.priceMinor, currency: event.currency, criteria };
 }
 

@@ -35,7 +35,7 @@ export function registerIdeWithLocalKey(app: FastifyInstance, deps: Deps, adminK
     const url = new URL(request.url, "http://localhost");
     if (url.pathname !== "/graphql" || url.searchParams.has("query") || url.searchParams.has("extensions")) return;
     if (!isLoopbackHostHeader(request.headers.host)) return;
-    return reply.type("text/html; charset=utf-8").send(renderIde(deps, { adminKey }));
+    return reply.type("text/html; charset=utf-8").send(await renderIde(deps, { adminKey }));
   });
 }
 
@@ -44,14 +44,15 @@ export interface IdeOptions {
   adminKey: string | null;
 }
 
-function renderIde(deps: Deps, options: IdeOptions): string {
+async function renderIde(deps: Deps, options: IdeOptions): Promise<string> {
+  const course = await findExampleCourse(deps);
   const html = renderPlaygroundPage({
     version: PLAYGROUND_VERSION,
     cdnUrl: "/vendor",
     title: "Event registration API",
     // Apollo Server 5 sends neither tracing nor query-plan extensions: strip them if a proxy adds them.
     settings: { "request.credentials": "same-origin", "schema.polling.enable": false, "editor.reuseHeaders": true, "tracing.hideTracingResponse": true, "queryPlan.hideQueryPlanResponse": true },
-    tabs: exampleTabs({ endpoint: "/graphql", course: findExampleCourse(deps), adminKey: options.adminKey }),
+    tabs: exampleTabs({ endpoint: "/graphql", course, adminKey: options.adminKey }),
   });
   // The page links Google Fonts; without internet that request would hang. System fonts do.
   return html.replace(/<link href="https:\/\/fonts\.googleapis\.com[^>]*>/, "").replace("</head>", `${hideExtensionsDrawer}</head>`);

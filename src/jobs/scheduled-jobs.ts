@@ -7,7 +7,9 @@ import { enqueuePrerequisiteReminders } from "./reminders.js";
 /**
  * The time-driven work, run by the worker on every step before it delivers mail, so an
  * email a job queues goes out in the same step. Every job reads "now" from deps.clock and
- * is idempotent: running it twice, or in two processes, changes nothing the second time.
+ * is idempotent: running it twice, or in every process at once, changes nothing the second
+ * time (each write is conditional on the state it changes, and queued emails carry dedupe
+ * keys). Each job answers how many things it did.
  */
 export const scheduledJobs = {
   /** Prerequisite access whose opening time has come: GRANTED, and ACCESS_GRANTED queued. */
@@ -21,6 +23,8 @@ export const scheduledJobs = {
   registrantTokensPurged: purgeExpiredRegistrantTokens,
   /** The webhook delivery log keeps 30 days. */
   webhookDeliveriesPurged: purgeOldWebhookDeliveries,
-} satisfies Record<string, (deps: Deps) => number>;
+} satisfies Record<string, ScheduledJob>;
+
+export type ScheduledJob = (deps: Deps) => Promise<number>;
 
 export type ScheduledJobName = keyof typeof scheduledJobs;

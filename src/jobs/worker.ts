@@ -2,7 +2,7 @@ import type { Deps } from "../deps.js";
 import { deliverDueEmails, type DeliveryOptions, type DeliveryRunSummary } from "../mail/deliver.js";
 import type { MailLog, MailTransport } from "../mail/transport.js";
 import { deliverDueWebhooks, type WebhookDeliveryOptions, type WebhookRunSummary } from "../modules/webhooks/webhook-delivery.js";
-import { scheduledJobs, type ScheduledJobName } from "./scheduled-jobs.js";
+import { scheduledJobs, type ScheduledJob, type ScheduledJobName } from "./scheduled-jobs.js";
 
 export interface WorkerStepSummary {
   /** What each scheduled job did (grants made, offers lapsed, reminders queued, keys purged). */
@@ -51,9 +51,9 @@ export function createWorker(deps: Deps, options: WorkerOptions): Worker {
   async function runOnce(signal?: AbortSignal): Promise<WorkerStepSummary> {
     const jobs = {} as Record<ScheduledJobName, number>;
     const jobErrors: WorkerStepSummary["jobErrors"] = {};
-    for (const [name, job] of Object.entries(scheduledJobs) as [ScheduledJobName, (deps: Deps) => number][]) {
+    for (const [name, job] of Object.entries(scheduledJobs) as [ScheduledJobName, ScheduledJob][]) {
       try {
-        jobs[name] = job(deps);
+        jobs[name] = await job(deps);
       } catch (error) {
         // One failing job (a locked database, a bad row) must not stop mail or the other jobs.
         jobs[name] = 0;

@@ -1,6 +1,6 @@
 import type { Attachment } from "nodemailer/lib/mailer/index.js";
 import type { Config } from "../config.js";
-import type { Db } from "../db/client.js";
+import type { Reads } from "../db/database.js";
 import { formatCredits, loadCertificateDocument } from "../modules/attendance/certificate-document.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
 
@@ -25,7 +25,7 @@ export interface AttendanceMailExtras {
 
 export const noAttendanceExtras: AttendanceMailExtras = { checkIn: null, certificate: null, attachments: [] };
 
-export async function attendanceExtrasFor(db: Db, config: Config, delivery: DeliveryRow, facts: EmailFacts): Promise<AttendanceMailExtras> {
+export async function attendanceExtrasFor(db: Reads, config: Config, delivery: DeliveryRow, facts: EmailFacts): Promise<AttendanceMailExtras> {
   const registration = facts.registration;
   if (delivery.kind === "BOOKING_CONFIRMED" && registration?.checkInCode && facts.event?.status !== "CANCELLED") {
     const png = await (await qrCodes()).toBuffer(registration.checkInCode, { type: "png", errorCorrectionLevel: "M", margin: 4, width: 240 });
@@ -36,7 +36,7 @@ export async function attendanceExtrasFor(db: Db, config: Config, delivery: Deli
     };
   }
   if (delivery.kind === "CERTIFICATE_ISSUED" && typeof delivery.payload.certificateId === "string") {
-    const document = loadCertificateDocument(db, config, delivery.payload.certificateId);
+    const document = await loadCertificateDocument(db, config, delivery.payload.certificateId);
     if (!document) return noAttendanceExtras;
     const pdf = await (await certificatePdf()).renderCertificatePdf(document);
     return {

@@ -13,8 +13,10 @@ import type { MailLog, MailTransport } from "./transport.js";
 
 /*
  * Delivery is at-least-once. A worker claims due rows by stamping `claimedUntil` (a
- * lease) and `claimedBy` (who it is) in one UPDATE … RETURNING, sends them, and records
- * the outcome. The lease is short and renewed while the batch is being sent, so it never
+ * lease) and `claimedBy` (who it is) in one short transaction, sends them outside any
+ * transaction, and records each outcome in a short transaction of its own, only while the
+ * lease is still its own. Workers in several processes take disjoint batches: the claim
+ * locks the rows it picks and skips those another claim holds (db.claimRows). The lease is short and renewed while the batch is being sent, so it never
  * runs out under a live worker mid-send. If the worker dies between claim and outcome:
  * - a worker on the same host takes the claims back at its next claim round, because the
  *   owner's process is gone (or its pid now belongs to a new boot of ours);
@@ -44,7 +46,7 @@ function machineOfThisProcess(): string | null {
 }
 
 export interface DeliveryOptions {
-  /** Rows claimed by one UPDATE. */
+  /** Rows claimed by one claim transaction. */
   batchSize: number;
   /**
    * How long a claim holds without renewal: how long the claims of a worker that died on
@@ -90,26 +92,43 @@ function dueCondition(now: Date) {
 }
 
 /**
- * Claims up to `batchSize` due deliveries in a single statement: two workers (or two
- * processes) can never claim the same row while its lease holds. Oldest first, so after
- * an outage a registrant's emails go out in the order they happened.
+ * Claims up to `batchSize` due deliveries in one transaction: two workers (or two
+ * processes) can never claim the same row while its lease holds. The SELECT locks the rows
+ * it picks and skips rows another claim has locked (PostgreSQL: FOR UPDATE SKIP LOCKED;
+ * SQLite: the write lock runs claims one at a time), so concurrent claims take disjoint
+ * batches instead of waiting for each other. Oldest first, so after an outage a
+ * registrant's emails go out in the order they happened.
  */
-export function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pick<DeliveryOptions, "batchSize" | "leaseMs">, owner = workerIdentity): DeliveryRow[] {
-  const now = deps.clock.now();
-  const claimedUntil = new Date(now.getTime() + options.leaseMs);
-  const due = deps.db
-    .select({ id: emailDeliveries.id })
-    .from(emailDeliveries)
-    .where(dueCondition(now))
-    .orderBy(asc(emailDeliveries.createdAt), asc(emailDeliveries.id))
-    .limit(options.batchSize);
-  // The condition is repeated outside the subquery for databases that re-check rows at UPDATE time.
-  return deps.db
-    .update(emailDeliveries)
-    .set({ claimedUntil, claimedBy: owner })
-    .where(and(inArray(emailDeliveries.id, due), dueCondition(now)))
-    .returning()
-    .all();
+export async function claimDueDeliveries(deps: Pick<Deps, "db" | "clock">, options: Pick<DeliveryOptions, "batchSize" | "leaseMs">, owner = workerIdentity): Promise<DeliveryRow[]> {
+  const { db, clock } = deps;
+  // Most steps find nothing due: only then is a transaction opened (every commit also
+  // invalidates the response cache, so an idle worker must not commit on every step).
+  const anyDue = await db.select({ id: emailDeliveries.id }).from(emailDeliveries).where(dueCondition(clock.now())).limit(1).get();
+  if (!anyDue) return [];
+  return db.transaction(async (tx) => {
+    // Read under the claim's own locks: the time, too, is the claim's.
+    const now = clock.now();
+    const due = await db.claimRows(
+      tx
+        .select({ id: emailDeliveries.id })
+        .from(emailDeliveries)
+        .where(dueCondition(now))
+        .orderBy(asc(emailDeliveries.createdAt), asc(emailDeliveries.id))
+        .limit(options.batchSize),
+    );
+    if (due.length === 0) return [];
+    // The rows are locked for this transaction; the condition is repeated all the same, so a
+    // row can only be claimed while it is due and unclaimed.
+    const claimed = await tx
+      .update(emailDeliveries)
+      .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
+      .where(and(inArray(emailDeliveries.id, due.map((row) => row.id)), dueCondition(now)))
+      .returning()
+      .all();
+    // RETURNING follows no order on PostgreSQL: back to the claim's, oldest first.
+    const position = new Map(due.map((row, index) => [row.id, index]));
+    return claimed.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  });
 }
 
 /** Whether the claim owner `claimedBy` is known to be dead: only decidable for owners in this machine's pid namespace. */
@@ -134,110 +153,202 @@ export function isDeadOwnerOnThisHost(claimedBy: string, self = workerIdentity):
  * restarted worker sends what its crashed predecessor had claimed without waiting for the
  * leases. Claims of live owners, and of owners on other hosts, are left to their leases.
  */
-export function releaseClaimsOfDeadWorkers(deps: Pick<Deps, "db" | "clock">, self = workerIdentity): number {
-  const now = deps.clock.now();
-  const owners = deps.db
-    .selectDistinct({ claimedBy: emailDeliveries.claimedBy })
-    .from(emailDeliveries)
-    .where(and(inArray(emailDeliveries.status, [...dueStatuses]), gt(emailDeliveries.claimedUntil, now)))
-    .all()
+export async function releaseClaimsOfDeadWorkers(deps: Pick<Deps, "db" | "clock">, self = workerIdentity): Promise<number> {
+  const { db, clock } = deps;
+  const now = clock.now();
+  // Read outside a transaction: almost always nobody is dead, and nothing is written.
+  const owners = (
+    await db
+      .selectDistinct({ claimedBy: emailDeliveries.claimedBy })
+      .from(emailDeliveries)
+      .where(and(inArray(emailDeliveries.status, [...dueStatuses]), gt(emailDeliveries.claimedUntil, now)))
+      .all()
+  )
     .map((row) => row.claimedBy)
     .filter((owner): owner is string => owner !== null && isDeadOwnerOnThisHost(owner, self));
   if (owners.length === 0) return 0;
-  return deps.db
-    .update(emailDeliveries)
-    .set({ claimedUntil: null, claimedBy: null })
-    .where(and(inArray(emailDeliveries.claimedBy, owners), inArray(emailDeliveries.status, [...dueStatuses])))
-    .run().changes;
+  // A dead owner renews nothing, so its claims cannot change meanwhile; a row it had already
+  // recorded is no longer due and is left alone by the status condition.
+  return db.transaction(
+    async (tx) =>
+      (
+        await tx
+          .update(emailDeliveries)
+          .set({ claimedUntil: null, claimedBy: null })
+          .where(and(inArray(emailDeliveries.claimedBy, owners), inArray(emailDeliveries.status, [...dueStatuses])))
+          .run()
+      ).changes,
+  );
 }
 
 type Outcome = "sent" | "retrying" | "failed" | "released";
 
-/** The lease this worker holds on each row of the batch being sent, renewed as it goes. */
-type Leases = Map<string, Date>;
+/**
+ * The lease this worker holds on each row of the batch being sent, renewed as it goes.
+ * Everything that reads a row's lease and then writes it (a renewal by the timer, the
+ * renewal just before sending, the outcome's record, a release) runs one at a time per
+ * row (`serially`): each awaits its own transaction, and two of them side by side would
+ * both condition on the same lease, so the second would find it moved by the first and
+ * take the row for lost (or record nothing).
+ */
+class Leases {
+  private readonly held: Map<string, Date>;
+  private readonly queues = new Map<string, Promise<unknown>>();
 
-/** Extends our claim on a row; false when it is no longer ours (released, or taken after it ran out). */
-function renewLease(deps: Pick<Deps, "db" | "clock">, leases: Leases, rowId: string, options: Pick<DeliveryOptions, "leaseMs">, owner: string): boolean {
-  const current = leases.get(rowId);
-  if (!current) return false;
-  const next = new Date(Math.max(current.getTime(), deps.clock.now().getTime() + options.leaseMs));
-  const renewed = deps.db
-    .update(emailDeliveries)
-    .set({ claimedUntil: next })
-    .where(and(eq(emailDeliveries.id, rowId), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, current), inArray(emailDeliveries.status, [...dueStatuses])))
-    .run().changes;
-  if (renewed === 0) {
-    leases.delete(rowId);
-    return false;
+  constructor(rows: DeliveryRow[]) {
+    this.held = new Map(rows.map((row) => [row.id, row.claimedUntil!]));
   }
-  leases.set(rowId, next);
-  return true;
+
+  get(rowId: string): Date | undefined {
+    return this.held.get(rowId);
+  }
+
+  set(rowId: string, lease: Date): void {
+    this.held.set(rowId, lease);
+  }
+
+  delete(rowId: string): void {
+    this.held.delete(rowId);
+  }
+
+  ids(): string[] {
+    return [...this.held.keys()];
+  }
+
+  serially<T>(rowId: string, work: () => Promise<T>): Promise<T> {
+    const result = (this.queues.get(rowId) ?? Promise.resolve()).then(work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(rowId, settled);
+    void settled.then(() => {
+      if (this.queues.get(rowId) === settled) this.queues.delete(rowId);
+    });
+    return result;
+  }
+}
+
+/**
+ * Extends our claim on a row; false when it is no longer ours (released, or taken after it
+ * ran out), null when we hold no lease on it any more (its outcome is recorded: nothing was lost).
+ */
+function renewLease(deps: Pick<Deps, "db" | "clock">, leases: Leases, rowId: string, options: Pick<DeliveryOptions, "leaseMs">, owner: string): Promise<boolean | null> {
+  return leases.serially(rowId, async () => {
+    const current = leases.get(rowId);
+    if (!current) return null;
+    const next = new Date(Math.max(current.getTime(), deps.clock.now().getTime() + options.leaseMs));
+    const renewed = await deps.db.transaction(
+      async (tx) =>
+        (
+          await tx
+            .update(emailDeliveries)
+            .set({ claimedUntil: next })
+            .where(and(eq(emailDeliveries.id, rowId), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, current), inArray(emailDeliveries.status, [...dueStatuses])))
+            .run()
+        ).changes,
+    );
+    if (renewed === 0) {
+      leases.delete(rowId);
+      return false;
+    }
+    leases.set(rowId, next);
+    return true;
+  });
+}
+
+/** The row's condition while it is still ours, under the lease we hold. */
+function stillOurs(rowId: string, owner: string, lease: Date) {
+  return and(eq(emailDeliveries.id, rowId), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, lease), inArray(emailDeliveries.status, [...dueStatuses]));
+}
+
+/** Hands a row back at once (shutting down) rather than leaving it to wait for its lease to run out. */
+function releaseLease(db: Deps["db"], leases: Leases, rowId: string, owner: string): Promise<void> {
+  return leases.serially(rowId, async () => {
+    const lease = leases.get(rowId);
+    leases.delete(rowId);
+    if (!lease) return;
+    await db.transaction(async (tx) => {
+      await tx.update(emailDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(rowId, owner, lease)).run();
+    });
+  });
 }
 
 /**
  * Renders from the current state of the database and hands the message to the transport.
  * A row that cannot be sent now (shutting down) is handed back at once rather than left to
  * wait for its lease to run out; one that is no longer ours is left to its new owner.
+ * No transaction is open while the message is sent: the facts are read outside one, the
+ * links' tokens are minted in a short one of their own before, and the outcome is recorded
+ * in another after.
  */
 async function deliverClaimed(deps: Deps, transport: MailTransport, row: DeliveryRow, options: DeliveryOptions, log: MailLog, leases: Leases, owner: string, stopping?: AbortSignal): Promise<Outcome> {
   const { db, clock, config } = deps;
-  const stillOurs = (lease: Date) => and(eq(emailDeliveries.id, row.id), eq(emailDeliveries.claimedBy, owner), eq(emailDeliveries.claimedUntil, lease), inArray(emailDeliveries.status, [...dueStatuses]));
   if (stopping?.aborted) {
-    const lease = leases.get(row.id);
-    if (lease) db.update(emailDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(lease)).run();
-    leases.delete(row.id);
+    await releaseLease(db, leases, row.id, owner);
     return "released";
   }
   // A full lease ahead before the message goes out; a row that waited behind slow sends
   // and was taken over by another worker meanwhile is not sent a second time.
-  if (!renewLease(deps, leases, row.id, options, owner)) return "released";
+  if (!(await renewLease(deps, leases, row.id, options, owner))) return "released";
   const startedAt = clock.now();
   try {
-    const facts = loadEmailFacts(db, row);
+    const facts = await loadEmailFacts(db, row);
     const extras = await attendanceExtrasFor(db, config, row, facts);
-    const rendered = renderEmail(config, row, facts, startedAt, issueLinkTokens(db, row, facts, startedAt), extras);
+    const tokens = await db.transaction((tx) => issueLinkTokens(tx, row, facts, startedAt));
+    const rendered = renderEmail(config, row, facts, startedAt, tokens, extras);
     await transport.send(composeMessage(config, row, rendered, startedAt));
   } catch (error) {
     const failure = classifySendError(error);
     const attempts = row.attempts + 1;
     const givingUp = attempts >= attemptsAllowed(options.retry, failure);
-    const now = clock.now();
-    const lease = leases.get(row.id);
-    // A claim lost mid-send (another worker has the row now) is theirs to record.
-    if (lease) {
-      db.update(emailDeliveries)
-        .set({
-          status: givingUp ? "FAILED" : "RETRYING",
-          attempts: sql`${emailDeliveries.attempts} + 1`,
-          lastError: failure.message,
-          claimedUntil: null,
-          claimedBy: null,
-          nextAttemptAt: givingUp ? now : new Date(now.getTime() + retryDelayMs(options.retry, attempts, options.random)),
-        })
-        .where(stillOurs(lease))
-        .run();
-    }
-    leases.delete(row.id);
+    await leases.serially(row.id, async () => {
+      const now = clock.now();
+      const lease = leases.get(row.id);
+      leases.delete(row.id);
+      // A claim lost mid-send (another worker has the row now) is theirs to record.
+      if (!lease) return;
+      await db.transaction(async (tx) => {
+        await tx
+          .update(emailDeliveries)
+          .set({
+            status: givingUp ? "FAILED" : "RETRYING",
+            attempts: sql`${emailDeliveries.attempts} + 1`,
+            lastError: failure.message,
+            claimedUntil: null,
+            claimedBy: null,
+            nextAttemptAt: givingUp ? now : new Date(now.getTime() + retryDelayMs(options.retry, attempts, options.random)),
+          })
+          .where(stillOurs(row.id, owner, lease))
+          .run();
+      });
+    });
     (givingUp ? log.error : log.warn).call(log, { deliveryId: row.id, kind: row.kind, attempts, permanent: failure.permanent, error: failure.message }, givingUp ? "email delivery failed for good" : "email delivery failed; will retry");
     return givingUp ? "failed" : "retrying";
   }
-  recordSent(deps, row.id);
-  leases.delete(row.id);
+  await leases.serially(row.id, async () => {
+    leases.delete(row.id);
+    await recordSent(deps, row.id);
+  });
   return "sent";
 }
 
 /**
  * Sent: no retry is pending any more, so no error or next attempt is left to show. The
- * message is out, so a busy database (each try waits out the busy timeout) is tried again
+ * message is out, so it is recorded even if the lease was lost meanwhile, and a busy
+ * database (each try waits out the busy timeout, or the lock timeout) is tried again
  * rather than leaving the row to be claimed and sent a second time.
  */
-function recordSent({ db, clock }: Pick<Deps, "db" | "clock">, rowId: string, tries = 3): void {
+async function recordSent({ db, clock }: Pick<Deps, "db" | "clock">, rowId: string, tries = 3): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      db.update(emailDeliveries)
-        .set({ status: "SENT", sentAt: clock.now(), attempts: sql`${emailDeliveries.attempts} + 1`, claimedUntil: null, claimedBy: null, lastError: null })
-        .where(and(eq(emailDeliveries.id, rowId), inArray(emailDeliveries.status, [...dueStatuses])))
-        .run();
+      await db.transaction(async (tx) => {
+        await tx
+          .update(emailDeliveries)
+          .set({ status: "SENT", sentAt: clock.now(), attempts: sql`${emailDeliveries.attempts} + 1`, claimedUntil: null, claimedBy: null, lastError: null })
+          .where(and(eq(emailDeliveries.id, rowId), inArray(emailDeliveries.status, [...dueStatuses])))
+          .run();
+      });
       return;
     } catch (error) {
       if (attempt >= tries) throw error;
@@ -266,22 +377,29 @@ export async function deliverDueEmails(deps: Deps, transport: MailTransport, log
   const owner = workerIdentity;
   const summary: DeliveryRunSummary = { claimed: 0, sent: 0, retrying: 0, failed: 0, released: 0 };
   for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
-    const taken = releaseClaimsOfDeadWorkers(deps, owner);
+    const taken = await releaseClaimsOfDeadWorkers(deps, owner);
     if (taken > 0) log.warn({ deliveries: taken }, "took back emails claimed by a worker that is no longer running");
-    const claimed = claimDueDeliveries(deps, options, owner);
+    const claimed = await claimDueDeliveries(deps, options, owner);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
-    const leases: Leases = new Map(claimed.map((row) => [row.id, row.claimedUntil!]));
-    // One UPDATE per row (not one transaction): what is in `leases` always matches what is committed.
-    const renewal = setInterval(() => {
-      try {
-        for (const id of [...leases.keys()]) {
-          if (!renewLease(deps, leases, id, options, owner)) log.warn({ deliveryId: id }, "email claim lost before it was sent; another worker has it");
+    const leases = new Leases(claimed);
+    // One short transaction per row (not one for the batch): what is in `leases` always
+    // matches what is committed. A round still running when the next is due is not doubled.
+    let renewing: Promise<void> | null = null;
+    const renewAll = async () => {
+      for (const id of leases.ids()) {
+        try {
+          if ((await renewLease(deps, leases, id, options, owner)) === false) log.warn({ deliveryId: id }, "email claim lost before it was sent; another worker has it");
+        } catch (error) {
+          // A busy database this once: the next renewal comes well before the lease runs out.
+          log.warn({ err: error, deliveryId: id }, "could not renew an email claim");
         }
-      } catch (error) {
-        // A busy database this once: the next renewal comes well before the lease runs out.
-        log.warn({ err: error }, "could not renew the email claims");
       }
+    };
+    const renewal = setInterval(() => {
+      renewing ??= renewAll().finally(() => {
+        renewing = null;
+      });
     }, options.renewEveryMs);
     renewal.unref();
     // One recipient's messages go one after another, in order; different recipients in parallel.
@@ -306,6 +424,8 @@ export async function deliverDueEmails(deps: Deps, transport: MailTransport, log
       await Promise.all(Array.from({ length: Math.min(options.concurrency, byRecipient.length) }, lane));
     } finally {
       clearInterval(renewal);
+      // A renewal round in flight finishes before the batch is done: none runs after the outcome.
+      await (renewing as Promise<void> | null);
     }
   }
   return summary;

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, lt, or, sum } from "drizzle-orm";
-import type { Db } from "../db/client.js";
+import type { Reads } from "../db/database.js";
 import { emailDeliveries, events, payments, prerequisiteCourses, registrations, sessions, venues } from "../db/tables.js";
 
 export type DeliveryRow = typeof emailDeliveries.$inferSelect;
@@ -28,18 +28,19 @@ export interface EmailFacts {
   calendarSent: boolean;
 }
 
-export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registrationId" | "payload">): EmailFacts {
-  const registration = delivery.registrationId ? (db.select().from(registrations).where(eq(registrations.id, delivery.registrationId)).get() ?? null) : null;
+/** Reads only: called outside any transaction, before the message is rendered and sent. */
+export async function loadEmailFacts(db: Reads, delivery: Pick<DeliveryRow, "registrationId" | "payload">): Promise<EmailFacts> {
+  const registration = delivery.registrationId ? ((await db.select().from(registrations).where(eq(registrations.id, delivery.registrationId)).get()) ?? null) : null;
   const eventId = registration?.eventId ?? (typeof delivery.payload.eventId === "string" ? delivery.payload.eventId : null);
-  const event = eventId ? (db.select().from(events).where(eq(events.id, eventId)).get() ?? null) : null;
+  const event = eventId ? ((await db.select().from(events).where(eq(events.id, eventId)).get()) ?? null) : null;
   if (!event) return { registration, event: null, sessions: [], venues: new Map(), prerequisite: null, amountPaidMinor: 0, waitlistPosition: null, calendarSent: false };
 
-  const eventSessions = db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
+  const eventSessions = await db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
   const venueIds = [...new Set([event.venueId, ...eventSessions.map((session) => session.venueId)].filter((id): id is string => id !== null))];
-  const venueRows = venueIds.length ? db.select().from(venues).where(inArray(venues.id, venueIds)).all() : [];
-  const prerequisite = db.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get() ?? null;
+  const venueRows = venueIds.length ? await db.select().from(venues).where(inArray(venues.id, venueIds)).all() : [];
+  const prerequisite = (await db.select().from(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, event.id)).get()) ?? null;
   const amountPaidMinor = registration
-    ? Number(db.select({ total: sum(payments.amountMinor) }).from(payments).where(eq(payments.registrationId, registration.id)).get()?.total ?? 0)
+    ? Number((await db.select({ total: sum(payments.amountMinor) }).from(payments).where(eq(payments.registrationId, registration.id)).get())?.total ?? 0)
     : 0;
   return {
     registration,
@@ -48,8 +49,8 @@ export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registration
     venues: new Map(venueRows.map((venue) => [venue.id, venue])),
     prerequisite,
     amountPaidMinor,
-    waitlistPosition: registration ? waitlistPosition(db, registration) : null,
-    calendarSent: registration ? calendarSent(db, registration.id) : false,
+    waitlistPosition: registration ? await waitlistPosition(db, registration) : null,
+    calendarSent: registration ? await calendarSent(db, registration.id) : false,
   };
 }
 
@@ -57,8 +58,8 @@ export function loadEmailFacts(db: Db, delivery: Pick<DeliveryRow, "registration
  * A booking confirmation always carried the sessions; a schedule change only to someone
  * holding a seat (payload.withCalendar false: on the waitlist, no calendar was attached).
  */
-function calendarSent(db: Db, registrationId: string): boolean {
-  const sent = db
+async function calendarSent(db: Reads, registrationId: string): Promise<boolean> {
+  const sent = await db
     .select({ kind: emailDeliveries.kind, payload: emailDeliveries.payload })
     .from(emailDeliveries)
     .where(and(eq(emailDeliveries.registrationId, registrationId), eq(emailDeliveries.status, "SENT"), inArray(emailDeliveries.kind, ["BOOKING_CONFIRMED", "EVENT_CHANGED"])))
@@ -67,18 +68,19 @@ function calendarSent(db: Db, registrationId: string): boolean {
 }
 
 /** Same FIFO order as the waitlist itself: waitlistedAt, then id. */
-function waitlistPosition(db: Db, registration: RegistrationRow): number | null {
+async function waitlistPosition(db: Reads, registration: RegistrationRow): Promise<number | null> {
   if (registration.status !== "WAITLISTED" || !registration.waitlistedAt) return null;
-  const ahead = db
+  const waitlistedAt = registration.waitlistedAt;
+  const ahead = await db
     .select({ n: count() })
     .from(registrations)
     .where(
       and(
         eq(registrations.eventId, registration.eventId),
         eq(registrations.status, "WAITLISTED"),
-        or(lt(registrations.waitlistedAt, registration.waitlistedAt), and(eq(registrations.waitlistedAt, registration.waitlistedAt), lt(registrations.id, registration.id))),
+        or(lt(registrations.waitlistedAt, waitlistedAt), and(eq(registrations.waitlistedAt, waitlistedAt), lt(registrations.id, registration.id))),
       ),
     )
-    .get()!.n;
-  return ahead + 1;
+    .get();
+  return (ahead?.n ?? 0) + 1;
 }

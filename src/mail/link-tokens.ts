@@ -5,7 +5,7 @@ import { events, newsletterSubscriptions, registrations } from "../db/tables.js"
 import { issueNewsletterTokens } from "../modules/newsletter/newsletter.service.js";
 import { mintSignInLink } from "../modules/registrant-session/registrant-session.service.js";
 import type { DeliveryRow, EmailFacts } from "./email-facts.js";
-import type { Writer } from "./outbox.js";
+import type { Reads, Tx } from "../db/database.js";
 
 /*
  * The tokens an email's links carry are minted when it is sent, never when it is queued:
@@ -24,35 +24,36 @@ export interface LinkTokens {
 
 export const noLinkTokens: LinkTokens = { manageToken: null, signIn: null, newsletter: null };
 
-export function issueLinkTokens(db: Writer, delivery: DeliveryRow, facts: EmailFacts, now: Date): LinkTokens {
+/** Writes the tokens' hashes in `tx`: a short transaction of its own, committed before the message is sent. */
+export async function issueLinkTokens(tx: Tx, delivery: DeliveryRow, facts: EmailFacts, now: Date): Promise<LinkTokens> {
   const { registration, event } = facts;
   const toRegistrant = !!registration && !!event && delivery.to.toLowerCase() === registration.email.toLowerCase();
   const payload = delivery.payload;
   let signIn: LinkTokens["signIn"] = null;
   if (delivery.kind === "REGISTRANT_SIGN_IN") {
     const emailNormalized = typeof payload.emailNormalized === "string" ? payload.emailNormalized : normalizeEmail(delivery.to);
-    signIn = { ...mintSignInLink(db, emailNormalized, now), zone: registrantZone(db, emailNormalized) };
+    signIn = { ...(await mintSignInLink(tx, emailNormalized, now)), zone: await registrantZone(tx, emailNormalized) };
   }
   let newsletter: LinkTokens["newsletter"] = null;
   if (delivery.kind === "NEWSLETTER_CONFIRM") {
     // Rows queued before links were minted at send time name no subscription: find it by address.
-    const subscriptionId = typeof payload.subscriptionId === "string" ? payload.subscriptionId : subscriptionIdFor(db, normalizeEmail(delivery.to));
-    if (subscriptionId) newsletter = issueNewsletterTokens(db, subscriptionId);
+    const subscriptionId = typeof payload.subscriptionId === "string" ? payload.subscriptionId : (await subscriptionIdFor(tx, normalizeEmail(delivery.to)));
+    if (subscriptionId) newsletter = await issueNewsletterTokens(tx, subscriptionId);
   }
   return {
-    manageToken: toRegistrant ? mintManageToken(db, registration, event.endsAt, now) : null,
+    manageToken: toRegistrant ? await mintManageToken(tx, registration, event.endsAt, now) : null,
     signIn,
     newsletter,
   };
 }
 
-function subscriptionIdFor(db: Writer, emailNormalized: string): string | null {
-  return db.select({ id: newsletterSubscriptions.id }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get()?.id ?? null;
+async function subscriptionIdFor(db: Reads, emailNormalized: string): Promise<string | null> {
+  return (await db.select({ id: newsletterSubscriptions.id }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get())?.id ?? null;
 }
 
 /** The zone of the person's latest course: what their other emails tell times in. */
-function registrantZone(db: Writer, emailNormalized: string): string {
-  const row = db
+async function registrantZone(db: Reads, emailNormalized: string): Promise<string> {
+  const row = await db
     .select({ zone: events.timeZone })
     .from(registrations)
     .innerJoin(events, eq(events.id, registrations.eventId))

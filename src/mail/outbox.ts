@@ -1,11 +1,11 @@
 import { emailDeliveries } from "../db/tables.js";
-import type { Db } from "../db/client.js";
+import type { Tx } from "../db/database.js";
 import type { Clock } from "../common/clock.js";
 import { newId } from "../common/ids.js";
 import type { EmailKind } from "../common/enums.js";
 
-/** A database handle or the transaction a state change runs in. */
-export type Writer = Pick<Db, "insert" | "select" | "update" | "delete" | "all">;
+/** A transaction's handle: everything that writes takes one. */
+export type Writer = Tx;
 
 export interface OutboxMessage {
   kind: `${EmailKind}`;
@@ -30,8 +30,8 @@ export function messageIdFor(deliveryId: string): string {
  * Writes an email to the outbox. Call it inside the transaction of the change that
  * causes it: the email exists if and only if the change committed.
  */
-export function enqueueEmail(tx: Writer, clock: Clock, message: OutboxMessage): void {
-  tx.insert(emailDeliveries).values(deliveryRow(clock, message)).onConflictDoNothing({ target: emailDeliveries.dedupeKey }).run();
+export async function enqueueEmail(tx: Writer, clock: Clock, message: OutboxMessage): Promise<void> {
+  await tx.insert(emailDeliveries).values(deliveryRow(clock, message)).onConflictDoNothing({ target: emailDeliveries.dedupeKey }).run();
 }
 
 /** The outbox row of a message, queued now: what enqueueEmail (and register's prepared insert) writes. */

@@ -86,8 +86,9 @@ export class ReadQueue {
 
   /**
    * Called when a read that ran from the queue has answered: the next one runs at once if
-   * the slice has budget left (reads are synchronous work in the main, so this chains them
-   * within the slice), else at the next turn.
+   * the slice has budget left (on SQLite a read is CPU work in this thread, its queries
+   * answered at once under their promises, so this chains them within the slice), else at
+   * the next turn.
    */
   next = (): void => {
     while (this.length) {

@@ -1,5 +1,8 @@
+import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attendanceRecords } from "../../src/db/tables.js";
 import { mbtCredit, mbtLearningObjectives } from "../../src/demo/mbt-course.js";
+import { countRows } from "../helpers/db.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { drain, receivedEmail, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
 import { createKey, createPartner, setPartners } from "../security/fixtures.js";
@@ -79,7 +82,7 @@ describe("attendance, credit and certificates of the demo course", () => {
   const asHost = (query: string, variables: Record<string, unknown>) => mail.server.gql(query, variables, { token: hostKey });
   const attendanceOf = async (who: Attendee) => (await mail.server.admin(ATTENDANCE, { id: who.id })).data.registration;
   const allRatings = () => mbtLearningObjectives.map((_text, index) => ({ position: index + 1, rating: 4 + (index % 2) }));
-  const countRecords = () => (mail.server.app.deps.db.$client.prepare("SELECT count(*) AS n FROM attendance_records").get() as { n: number }).n;
+  const countRecords = () => countRows(mail.server, "attendance_records");
 
   async function register(target: TestCourse, attendee: Record<string, unknown> = {}, pay = true): Promise<Attendee> {
     const input = registrationInput(target, {}, attendee);
@@ -121,7 +124,7 @@ describe("attendance, credit and certificates of the demo course", () => {
   it("gives every confirmed registration a random check-in code, shown as a QR code in the booking confirmation, to the registrant and admins only", async () => {
     // when
     await drain(mail.server.app.worker);
-    const email = receivedEmail(mail, people.ada.id, "BOOKING_CONFIRMED");
+    const email = await receivedEmail(mail, people.ada.id, "BOOKING_CONFIRMED");
     const asAdmin = await attendanceOf(people.ada);
     const asHostRead = await asHost(ATTENDANCE, { id: people.ada.id });
     const unpaid = await attendanceOf(people.unpaid);
@@ -175,7 +178,7 @@ describe("attendance, credit and certificates of the demo course", () => {
     expect(hostMadeUp.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     // An admin may name any session: an unknown one is that record's own NOT_FOUND, looked up before the registration.
     expect(adminMadeUp.data.recordAttendance[0]).toMatchObject({ accepted: false, registration: null, userErrors: [{ code: "NOT_FOUND", field: ["records", "0", "sessionId"] }] });
-    expect(countRecords()).toBe(0);
+    expect(await countRecords()).toBe(0);
   });
 
   it("takes each record's own userErrors without failing the batch", async () => {
@@ -203,7 +206,7 @@ describe("attendance, credit and certificates of the demo course", () => {
       [false, ["INVALID records.3.occurredAt"]],
       [true, []],
     ]);
-    expect(countRecords()).toBe(1);
+    expect(await countRecords()).toBe(1);
   });
 
   it("stores a batch uploaded twice once: the second upload is reported duplicate and changes nothing", async () => {
@@ -221,7 +224,7 @@ describe("attendance, credit and certificates of the demo course", () => {
     ];
     firstUploadNonce = batch[0]!.nonce;
     const first = await asHost(RECORD, { records: batch });
-    const before = { count: countRecords(), ada: await attendanceOf(people.ada) };
+    const before = { count: await countRecords(), ada: await attendanceOf(people.ada) };
 
     // when
     const second = await asHost(RECORD, { records: batch });
@@ -229,7 +232,7 @@ describe("attendance, credit and certificates of the demo course", () => {
     // then
     expect(first.data.recordAttendance.every((result: { accepted: boolean; duplicate: boolean }) => result.accepted && !result.duplicate)).toBe(true);
     expect(second.data.recordAttendance.map((result: { accepted: boolean; duplicate: boolean; nonce: string }) => [result.nonce, result.accepted, result.duplicate])).toEqual(batch.map((item) => [item.nonce, true, true]));
-    expect(countRecords()).toBe(before.count);
+    expect(await countRecords()).toBe(before.count);
     expect(await attendanceOf(people.ada)).toEqual(before.ada);
   });
 
@@ -316,7 +319,7 @@ describe("attendance, credit and certificates of the demo course", () => {
     expect(ada.evaluation.objectiveRatings).toHaveLength(20);
     expect(ada.evaluation.comments).toBe("Very practical.");
 
-    const email = receivedEmail(mail, people.ada.id, "CERTIFICATE_ISSUED");
+    const email = await receivedEmail(mail, people.ada.id, "CERTIFICATE_ISSUED");
     expect(email.parsed.subject).toContain("Your certificate: MBT Basic Training");
     expect(email.parsed.text).toContain(`18 CE hours`);
     expect(email.parsed.text).toContain(`${publicUrl}/verify/${certificate.number}`);
@@ -434,7 +437,7 @@ describe("attendance, credit and certificates of the demo course", () => {
 
   it("scopes a nonce to its session: the same nonce in another session or another event is another scan, stored; re-uploaded, each is a duplicate", async () => {
     // given: firstUploadNonce is ada's day-1 check-in; another scanner numbers its scans the same way
-    const before = countRecords();
+    const before = await countRecords();
     const batch = [
       { ...record(people.ada, 2, "CHECK_OUT", end(2)), nonce: firstUploadNonce },
       { ...record(people.elsewhere, 1, "CHECK_IN", start(1)), sessionId: otherSessionId, nonce: firstUploadNonce },
@@ -453,8 +456,8 @@ describe("attendance, credit and certificates of the demo course", () => {
       [true, true],
       [true, true],
     ]);
-    expect(countRecords()).toBe(before + 2);
-    const stored = mail.server.app.deps.db.$client.prepare("SELECT session_id AS sessionId FROM attendance_records WHERE nonce = ? ORDER BY id").all(firstUploadNonce);
+    expect(await countRecords()).toBe(before + 2);
+    const stored = await mail.server.app.deps.db.select({ sessionId: attendanceRecords.sessionId }).from(attendanceRecords).where(eq(attendanceRecords.nonce, firstUploadNonce)).orderBy(asc(attendanceRecords.id));
     expect(stored).toEqual([{ sessionId: sessionIds[0] }, { sessionId: sessionIds[1] }, { sessionId: otherSessionId }]);
   });
 });

@@ -53,9 +53,9 @@ describe("admin catalogue mutations need an admin key", () => {
     fixture = { venueId: published.venueId, organisationId: organisation.data.createOrganisation.organisation.id, publishedId: published.id, draftId: draft.id, publishedSlug: published.slug };
     const registered = await server.gql(REGISTER, { input: registrationInput(published) });
     manageToken = registered.data.register.manageToken;
-    secretKey = createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "MILA server", organisationId: fixture.organisationId }).key;
-    const revoked = createApiKey(server.app.deps.db, server.clock, { kind: "ADMIN", name: "former admin" });
-    revokeApiKey(server.app.deps.db, server.clock, revoked.row.id);
+    secretKey = (await createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "MILA server", organisationId: fixture.organisationId })).key;
+    const revoked = await createApiKey(server.app.deps.db, server.clock, { kind: "ADMIN", name: "former admin" });
+    await revokeApiKey(server.app.deps.db, server.clock, revoked.row.id);
     revokedAdminKey = revoked.key;
   });
   afterAll(() => server.close());
@@ -72,7 +72,7 @@ describe("admin catalogue mutations need an admin key", () => {
     it(`refuses ${who} on every admin mutation with ${code}, and nothing changes`, async () => {
       // given
       expect(manageToken).toMatch(/\S/);
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       for (const [name, mutation, variables] of adminMutations(fixture)) {
         // when
@@ -83,13 +83,13 @@ describe("admin catalogue mutations need an admin key", () => {
         expect(result.errors?.[0]?.extensions?.code, name).toBe(code);
         expect(result.data?.[name] ?? null, name).toBeNull();
       }
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
   }
 
   it("lets the admin run the same mutations", async () => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     for (const [name, mutation, variables] of adminMutations(fixture)) {
       // when
@@ -99,6 +99,6 @@ describe("admin catalogue mutations need an admin key", () => {
       expect(result.errors, name).toBeUndefined();
       expect(result.data[name].userErrors, name).toEqual([]);
     }
-    expect(snapshotDatabase(server)).not.toEqual(before);
+    expect(await snapshotDatabase(server)).not.toEqual(before);
   });
 });

@@ -224,26 +224,26 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
 
     it.each(refusedByService)("refuses %s with a userError and stores nothing", async (_what, overrides, field, code) => {
       // given
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(CREATE_EVENT, { input: input(overrides) });
 
       // then
       expectOneUserError(result, "createEvent", field, code, "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it.each(refusedByScalars)("refuses %s with BAD_USER_INPUT and stores nothing", async (_what, overrides, mentions) => {
       // given
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(CREATE_EVENT, { input: input(overrides) });
 
       // then
       expectBadUserInput(result, mentions);
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it("reports every problem of one input at once", async () => {
@@ -309,54 +309,54 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
       // given
       const id = await createDraft();
       const original = (await server.admin(EVENT_BY_ID, { id })).data.event;
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(UPDATE_EVENT, { id, input: input({ slug: original.slug, ...overrides }) });
 
       // then
       expectOneUserError(result, "updateEvent", field, code, "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
       expect((await server.admin(EVENT_BY_ID, { id })).data.event).toEqual(original);
     });
 
     it.each(refusedByScalars)("refuses %s with BAD_USER_INPUT and changes nothing", async (_what, overrides, mentions) => {
       // given
       const id = await createDraft();
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(UPDATE_EVENT, { id, input: input(overrides) });
 
       // then
       expectBadUserInput(result, mentions);
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it("answers NOT_FOUND for an id no event has, and changes nothing", async () => {
       // given
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(UPDATE_EVENT, { id: unknownEventId, input: input() });
 
       // then
       expectOneUserError(result, "updateEvent", ["id"], "NOT_FOUND", "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it("refuses to edit a cancelled event", async () => {
       // given
       const id = await createDraft();
       await server.admin(CANCEL_EVENT, { id, reason: "Trainer unwell" });
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(UPDATE_EVENT, { id, input: input({ title: "Back on" }) });
 
       // then
       expectOneUserError(result, "updateEvent", ["id"], "INVALID_STATE", "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it("refuses a capacity below the seats already held", async () => {
@@ -370,7 +370,7 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
         expect(registered.data.register.userErrors).toEqual([]);
       }
       const original = (await server.admin(EVENT_BY_ID, { id })).data.event;
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(UPDATE_EVENT, { id, input: input({ slug: original.slug, capacity: 1 }) });
@@ -378,7 +378,7 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
       // then
       expectOneUserError(result, "updateEvent", ["input", "capacity"], "INVALID", "event");
       expect(result.data.updateEvent.userErrors[0].message).toContain("2 seats");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
       expect(original.seatsRemaining).toBe(3);
     });
   });
@@ -412,14 +412,14 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
     ] as const)("refuses %s and changes nothing", async (_what, makeId, code) => {
       // given
       const id = await makeId();
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(PUBLISH_EVENT, { id });
 
       // then
       expectOneUserError(result, "publishEvent", ["id"], code, "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
   });
 
@@ -448,14 +448,14 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
     ] as const)("refuses %s and changes nothing", async (_what, makeId, reason, field, code) => {
       // given
       const id = await makeId();
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(CANCEL_EVENT, { id, reason });
 
       // then
       expectOneUserError(result, "cancelEvent", [...field], code, "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
   });
 
@@ -498,26 +498,26 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
       // given
       const eventId = await createDraft();
       await server.admin(SET_EVENT_PARTNERS, { eventId, partners: [{ organisationId: organisations[1]!.id, roles: ["DELIVERY_PARTNER"] }] });
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(SET_EVENT_PARTNERS, { eventId, partners: partners() });
 
       // then
       expectOneUserError(result, "setEventPartners", field, code, "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it("answers NOT_FOUND for an event id no event has", async () => {
       // given
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(SET_EVENT_PARTNERS, { eventId: unknownEventId, partners: [{ organisationId: organisations[0]!.id, roles: ["HOST"] }] });
 
       // then
       expectOneUserError(result, "setEventPartners", ["eventId"], "NOT_FOUND", "event");
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
 
     it.each([
@@ -526,14 +526,14 @@ describe("createEvent, updateEvent, publishEvent, cancelEvent and setEventPartne
     ])("refuses %s with BAD_USER_INPUT and changes nothing", async (_what, partner, mentions) => {
       // given
       const eventId = await createDraft();
-      const before = snapshotDatabase(server);
+      const before = await snapshotDatabase(server);
 
       // when
       const result = await server.admin(SET_EVENT_PARTNERS, { eventId, partners: [{ organisationId: organisations[0]!.id, ...partner }] });
 
       // then
       expectBadUserInput(result, mentions);
-      expect(snapshotDatabase(server)).toEqual(before);
+      expect(await snapshotDatabase(server)).toEqual(before);
     });
   });
 });

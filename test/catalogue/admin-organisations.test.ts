@@ -99,14 +99,14 @@ describe("createOrganisation and updateOrganisation (admin)", () => {
 
   it.each(refusedByService)("createOrganisation refuses %s with a userError and stores nothing", async (_what, input, field, code) => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(CREATE_ORGANISATION, { input: input() });
 
     // then
     expectOneUserError(result, "createOrganisation", field, code, "organisation");
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 
   it.each(refusedByService)("updateOrganisation refuses %s with a userError and changes nothing", async (_what, input, field, code) => {
@@ -114,14 +114,14 @@ describe("createOrganisation and updateOrganisation (admin)", () => {
     const original = organisationInput();
     const created = await server.admin(CREATE_ORGANISATION, { input: original });
     const id = created.data.createOrganisation.organisation.id;
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(UPDATE_ORGANISATION, { id, input: input() });
 
     // then
     expectOneUserError(result, "updateOrganisation", field, code, "organisation");
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
     expect((await server.gql(ORGANISATION, { slug: original.slug })).data.organisation).toEqual({ id, ...original });
   });
 
@@ -131,26 +131,26 @@ describe("createOrganisation and updateOrganisation (admin)", () => {
     ["a missing name", { name: null }, /input\.name/],
   ])("createOrganisation refuses %s with BAD_USER_INPUT and stores nothing", async (_what, overrides, mentions) => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(CREATE_ORGANISATION, { input: organisationInput(overrides) });
 
     // then
     expectBadUserInput(result, mentions);
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 
   it("updateOrganisation with an id no organisation has answers NOT_FOUND and changes nothing", async () => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(UPDATE_ORGANISATION, { id: "org_01ARZ3NDEKTSV4RRFFQ69G5FAV", input: organisationInput() });
 
     // then
     expectOneUserError(result, "updateOrganisation", ["id"], "NOT_FOUND", "organisation");
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 
   it("reports every problem of one input at once", async () => {

@@ -64,14 +64,14 @@ describe("createVenue and updateVenue (admin)", () => {
 
   it("creates a venue with its address, coordinates and every accessibility fact", async () => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const { data, errors } = await server.admin(CREATE_VENUE, { input: fullVenueInput() });
 
     // then
     expect(errors).toBeUndefined();
-    expect(snapshotDatabase(server).venues).toHaveLength(before.venues!.length + 1);
+    expect((await snapshotDatabase(server)).venues).toHaveLength(before.venues!.length + 1);
     expect(data.createVenue.userErrors).toEqual([]);
     const { id, ...venue } = data.createVenue.venue;
     expect(id).toMatch(/^ven_/);
@@ -123,55 +123,55 @@ describe("createVenue and updateVenue (admin)", () => {
 
   it.each(refusedByService)("createVenue refuses %s with a userError and stores nothing", async (_what, input, field, code) => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(CREATE_VENUE, { input });
 
     // then
     expectOneUserError(result, "createVenue", field, code, "venue");
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 
   it.each(refusedByService)("updateVenue refuses %s with a userError and changes nothing", async (_what, input, field, code) => {
     // given
     const created = await server.admin(CREATE_VENUE, { input: fullVenueInput() });
     const id = created.data.createVenue.venue.id;
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(UPDATE_VENUE, { id, input });
 
     // then
     expectOneUserError(result, "updateVenue", field, code, "venue");
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
     expect((await server.gql(VENUE_NODE, { id })).data.node).toEqual({ __typename: "Venue", id, ...fullVenueInput() });
   });
 
   it.each(refusedByScalars)("createVenue refuses %s with BAD_USER_INPUT and stores nothing", async (_what, input, mentions) => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(CREATE_VENUE, { input });
 
     // then
     expectBadUserInput(result, mentions);
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 
   it.each(refusedByScalars)("updateVenue refuses %s with BAD_USER_INPUT and changes nothing", async (_what, input, mentions) => {
     // given
     const created = await server.admin(CREATE_VENUE, { input: fullVenueInput() });
     const id = created.data.createVenue.venue.id;
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(UPDATE_VENUE, { id, input });
 
     // then
     expectBadUserInput(result, mentions);
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 
   it.each([
@@ -180,13 +180,13 @@ describe("createVenue and updateVenue (admin)", () => {
     ["garbage", "not-an-id"],
   ])("updateVenue with %s answers NOT_FOUND and changes nothing", async (_what, id) => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const result = await server.admin(UPDATE_VENUE, { id, input: fullVenueInput() });
 
     // then
     expectOneUserError(result, "updateVenue", ["id"], "NOT_FOUND", "venue");
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 });

@@ -30,7 +30,7 @@ describe("drafts are for admins only", () => {
       await server.admin(SET_EVENT_PARTNERS, { eventId, partners: [{ organisationId: host, roles: ["HOST"] }] });
     }
     draftSessionId = (await server.admin(DRAFT_SESSIONS, { id: draft.id })).data.event.sessions[0].id;
-    tokens["a partner of the draft (secret key)"] = createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "host", organisationId: host }).key;
+    tokens["a partner of the draft (secret key)"] = (await createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "host", organisationId: host })).key;
     tokens["a registrant"] = (await server.gql(REGISTER, { input: registrationInput(published) })).data.register.manageToken;
   });
   afterAll(() => server.close());

@@ -28,17 +28,17 @@ describe("the catalogue's hot path", () => {
   const slugs: string[] = [];
 
   /** Adds published three-day courses through the services, a week apart, with two partners each. */
-  function addEvents(count: number): void {
+  async function addEvents(count: number): Promise<void> {
     const deps = server.app.deps;
     for (let i = 0; i < count; i++) {
       const n = slugs.length;
       const day = new Date(Date.UTC(2023, 9, 4) + n * 7 * 86_400_000).toISOString().slice(0, 10);
-      const event = createEvent(deps, courseInput({ slug: `run-${n}`, venueId, sessions: [0, 1, 2].map((d) => ({ title: `Day ${d + 1}`, kind: "LIVE", localStart: `${day}T${String(8 + d).padStart(2, "0")}:30`, localEnd: `${day}T16:30` })) }) as unknown as EventInput);
-      setEventPartners(deps, event.id, [
+      const event = await createEvent(deps, courseInput({ slug: `run-${n}`, venueId, sessions: [0, 1, 2].map((d) => ({ title: `Day ${d + 1}`, kind: "LIVE", localStart: `${day}T${String(8 + d).padStart(2, "0")}:30`, localEnd: `${day}T16:30` })) }) as unknown as EventInput);
+      await setEventPartners(deps, event.id, [
         { organisationId: organisationIds[n % 3]!, roles: [PartnerRole.HOST] },
         { organisationId: organisationIds[3]!, roles: [PartnerRole.SPONSOR] },
       ]);
-      publishEvent(deps, event.id);
+      await publishEvent(deps, event.id);
       slugs.push(event.slug);
     }
   }
@@ -55,18 +55,19 @@ describe("the catalogue's hot path", () => {
     // What is measured is execution; the response cache would answer repeats without SQL.
     server = await startTestServer({ now: "2023-06-01T12:00:00Z", env: { RESPONSE_CACHE: "off" } });
     const deps = server.app.deps;
-    venueId = createVenue(deps, uclaFacultyCenter).id;
-    organisationIds = ["anna-freud-centre", "mila", "lifespan", "tmi"].map((slug) => createOrganisation(deps, { slug, name: slug }).id);
+    venueId = (await createVenue(deps, uclaFacultyCenter)).id;
+    organisationIds = [];
+    for (const slug of ["anna-freud-centre", "mila", "lifespan", "tmi"]) organisationIds.push((await createOrganisation(deps, { slug, name: slug })).id);
   });
   afterAll(() => server.close());
 
   it("lists the first page of 10 and of 100 events (S3) in the same 7 statements, compiling none the second time", async () => {
     // given
-    addEvents(10);
+    await addEvents(10);
     const ten = await measure(EVENT_LIST_QUERY);
 
     // when: ten times as many events, so every batch of ids is five times as long
-    addEvents(90);
+    await addEvents(90);
     const hundred = await measure(EVENT_LIST_QUERY);
 
     // then

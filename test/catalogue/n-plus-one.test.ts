@@ -44,13 +44,13 @@ describe("DataLoaders keep the statement count fixed", () => {
   let organisationIds: string[];
 
   /** Adds published courses through the services: three sessions (one at a second venue), three partners. */
-  function addEvents(count: number): void {
+  async function addEvents(count: number): Promise<void> {
     const deps = server.app.deps;
     for (let i = 0; i < count; i++) {
       added += 1;
       const day = String(1 + (added % 28)).padStart(2, "0");
       const month = String(7 + Math.floor(added / 28)).padStart(2, "0");
-      const event = createEvent(deps, {
+      const event = await createEvent(deps, {
         slug: `course-${added}`,
         title: `Course ${added}`,
         format: EventFormat.IN_PERSON,
@@ -73,12 +73,12 @@ describe("DataLoaders keep the statement count fixed", () => {
           venueId: offset === 2 ? venueIds[(added + 1) % 2]! : null,
         })),
       });
-      setEventPartners(deps, event.id, [
+      await setEventPartners(deps, event.id, [
         { organisationId: organisationIds[0]!, roles: [PartnerRole.HOST] },
         { organisationId: organisationIds[1 + (added % 2)]!, roles: [PartnerRole.DELIVERY_PARTNER, PartnerRole.BOOKING_PARTNER] },
         { organisationId: organisationIds[3]!, roles: [PartnerRole.SPONSOR] },
       ]);
-      publishEvent(deps, event.id);
+      await publishEvent(deps, event.id);
     }
   }
 
@@ -93,18 +93,19 @@ describe("DataLoaders keep the statement count fixed", () => {
   beforeAll(async () => {
     server = await startTestServer({ now: "2023-06-01T12:00:00Z" });
     const deps = server.app.deps;
-    venueIds = [createVenue(deps, uclaFacultyCenter).id, createVenue(deps, { ...uclaFacultyCenter, name: "Anna Freud Centre" }).id];
-    organisationIds = ["anna-freud-centre", "mila", "mila-east", "lifespan"].map((slug) => createOrganisation(deps, { slug, name: slug }).id);
+    venueIds = [(await createVenue(deps, uclaFacultyCenter)).id, (await createVenue(deps, { ...uclaFacultyCenter, name: "Anna Freud Centre" })).id];
+    organisationIds = [];
+    for (const slug of ["anna-freud-centre", "mila", "mila-east", "lifespan"]) organisationIds.push((await createOrganisation(deps, { slug, name: slug })).id);
   });
   afterAll(() => server.close());
 
   it("lists 10 and then 100 events with sessions, venues, partners, criteria, prerequisite and seats in the same few statements", async () => {
     // given
-    addEvents(10);
+    await addEvents(10);
 
     // when
     const ten = await measure(EVENTS_WITH_EVERYTHING);
-    addEvents(90);
+    await addEvents(90);
     const hundred = await measure(EVENTS_WITH_EVERYTHING);
 
     // then
@@ -125,7 +126,7 @@ describe("DataLoaders keep the statement count fixed", () => {
   it("lists an organisation's events in the same number of statements whatever their count", async () => {
     // when
     const before = await measure(ORGANISATION_EVENTS);
-    addEvents(5);
+    await addEvents(5);
     const after = await measure(ORGANISATION_EVENTS);
 
     // then

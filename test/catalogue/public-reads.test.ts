@@ -230,7 +230,7 @@ describe("public reads: event, node, viewer, organisation", () => {
 
   it("tells each caller who the server takes them to be", async () => {
     // given
-    const secretKey = createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "MILA", organisationId: orgs["mentalizing-initiative-la"]!.id }).key;
+    const secretKey = (await createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "MILA", organisationId: orgs["mentalizing-initiative-la"]!.id })).key;
     const registered = await server.gql(REGISTER, { input: registrationInput({ id: mbt.id, slug: mbt.slug, criteria: mbt.eligibilityCriteria, venueId }, {}, { email: "Ada.Lovelace@Clinic.example" }) });
     const manageToken = registered.data.register.manageToken;
 

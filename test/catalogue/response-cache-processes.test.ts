@@ -1,3 +1,4 @@
+// SQLite only: several processes share one SQLite file (the deployment without PostgreSQL), which the test reads itself; test/scale-out/ runs processes on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGISTER, registrationInput } from "../helpers/factories.js";
 import type { ServerProcess } from "../helpers/process.js";

@@ -138,8 +138,8 @@ describe("response cache: anonymous reads", () => {
   it("answers every credential afresh: partner keys, registrants, admins", async () => {
     // given
     const organisationId = (await server.admin(CREATE_ORGANISATION, { input: { slug: `partner-${Date.now()}`, name: "Partner" } })).data.createOrganisation.organisation.id;
-    const secret = createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "partner server", organisationId }).key;
-    const publishable = createApiKey(server.app.deps.db, server.clock, { kind: "PUBLISHABLE", name: "partner site", organisationId, allowedOrigins: [partnerOrigin] }).key;
+    const secret = (await createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "partner server", organisationId })).key;
+    const publishable = (await createApiKey(server.app.deps.db, server.clock, { kind: "PUBLISHABLE", name: "partner site", organisationId, allowedOrigins: [partnerOrigin] })).key;
     const registered = await server.gql(REGISTER, { input: registrationInput(course) });
     const manageToken = registered.data.register.manageToken as string;
     await server.gql(EVENT_PAGE, { slug: course.slug });
@@ -163,7 +163,7 @@ describe("response cache: anonymous reads", () => {
 
   it("checks a publishable key's origin on every request, cached or not", async () => {
     const organisationId = (await server.admin(CREATE_ORGANISATION, { input: { slug: `site-${Date.now()}`, name: "Site" } })).data.createOrganisation.organisation.id;
-    const publishable = createApiKey(server.app.deps.db, server.clock, { kind: "PUBLISHABLE", name: "site", organisationId, allowedOrigins: [partnerOrigin] }).key;
+    const publishable = (await createApiKey(server.app.deps.db, server.clock, { kind: "PUBLISHABLE", name: "site", organisationId, allowedOrigins: [partnerOrigin] })).key;
     await server.gql(EVENT_PAGE, { slug: course.slug });
     const refused = await server.gql(EVENT_PAGE, { slug: course.slug }, { token: publishable, headers: { origin: "https://elsewhere.example" } });
     expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");

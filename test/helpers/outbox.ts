@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { asc, sql } from "drizzle-orm";
 import { simpleParser } from "mailparser";
+import { emailDeliveries } from "../../src/db/tables.js";
 import { deliverDueEmails } from "../../src/mail/deliver.js";
 import type { MailLog } from "../../src/mail/transport.js";
 import type { TestServer } from "./server.js";
@@ -16,11 +18,13 @@ export interface OutboxRow {
 }
 
 /** What the outbox holds for an address, oldest first (read straight from the table). */
-export function outboxFor(server: TestServer, to: string): OutboxRow[] {
-  const rows = server.app.deps.db.$client
-    .prepare("SELECT id, kind, to_address AS \"to\", subject, registration_id AS registrationId, payload, status FROM email_deliveries WHERE lower(to_address) = lower(?) ORDER BY created_at, id")
-    .all(to) as (Omit<OutboxRow, "payload"> & { payload: string })[];
-  return rows.map((row) => ({ ...row, payload: JSON.parse(row.payload) }));
+export async function outboxFor(server: TestServer, to: string): Promise<OutboxRow[]> {
+  const rows = await server.app.deps.db
+    .select({ id: emailDeliveries.id, kind: emailDeliveries.kind, to: emailDeliveries.to, subject: emailDeliveries.subject, registrationId: emailDeliveries.registrationId, payload: emailDeliveries.payload, status: emailDeliveries.status })
+    .from(emailDeliveries)
+    .where(sql`lower(${emailDeliveries.to}) = lower(${to})`)
+    .orderBy(asc(emailDeliveries.createdAt), asc(emailDeliveries.id));
+  return rows.map((row) => ({ ...row, payload: row.payload as Record<string, any> }));
 }
 
 const quietLog: MailLog = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as MailLog;
@@ -36,7 +40,7 @@ export type LinkPage = "manage" | "sign-in" | "newsletter/confirm" | "newsletter
 export async function emailedToken(server: TestServer, to: string, kind: string, page: LinkPage): Promise<string> {
   if (server.app.deps.config.smtpUrl) throw new Error("emailedToken reads the file transport; this server sends by SMTP");
   await deliverDueEmails(server.app.deps, server.app.mailTransport, quietLog);
-  const row = outboxFor(server, to).filter((delivery) => delivery.kind === kind).at(-1);
+  const row = (await outboxFor(server, to)).filter((delivery) => delivery.kind === kind).at(-1);
   if (!row) throw new Error(`no ${kind} email to ${to}`);
   if (row.status !== "SENT") throw new Error(`the ${kind} email to ${to} is ${row.status}`);
   const parsed = await simpleParser(readFileSync(join(server.app.deps.config.mailDir, `${row.id}@event-registration.eml`)));

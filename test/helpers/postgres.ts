@@ -37,12 +37,13 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, empty database on the server of `serverUrl`, under a name no other run uses. */
-export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+/** A new database on the server of `serverUrl`, under a name no other run uses: empty, or a copy of `template`. */
+export async function createScratchDatabase(serverUrl: string, prefix: string, template?: string): Promise<ScratchDatabase> {
   if (!/^[a-z][a-z0-9_]*$/.test(prefix)) throw new Error(`not a plain database name prefix: ${prefix}`);
+  if (template !== undefined && !/^[a-z][a-z0-9_]*$/.test(template)) throw new Error(`not a plain database name: ${template}`);
   const name = `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const quoted = `"${name}"`; // [a-z0-9_] only, so quoting is enough
-  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoted}`));
+  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoted}${template ? ` TEMPLATE "${template}"` : ""}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {

@@ -5,6 +5,7 @@ import { startApp, type App } from "../../src/app.js";
 import { ManualClock } from "../../src/common/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { createApiKey } from "../../src/modules/api-keys/api-keys.service.js";
+import { freshPostgresDatabase, onPostgres } from "./test-database.js";
 
 export interface TestServer {
   app: App;
@@ -37,9 +38,13 @@ export interface TestServerOptions {
   seedDemo?: boolean;
 }
 
-/** A real server on a random port with a fresh SQLite file in a temporary folder. */
+/**
+ * A real server on a random port with a fresh database: a new SQLite file in a temporary
+ * folder, or on the postgres project (test-database.ts) a new PostgreSQL database.
+ */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "events-test-"));
+  const postgres = onPostgres ? await freshPostgresDatabase() : null;
   const clock = new ManualClock(new Date(options.now ?? "2023-06-01T12:00:00Z"));
   const statements: string[] = [];
   const compiled: string[] = [];
@@ -47,7 +52,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     NODE_ENV: "test",
     PORT: "0",
     HOST: "127.0.0.1",
-    DATABASE_URL: `file:${join(dir, "events.db")}`,
+    DATABASE_URL: postgres ? postgres.url : `file:${join(dir, "events.db")}`,
     MAIL_DIR: join(dir, "mail"),
     SEED_DEMO: options.seedDemo ? "true" : "false",
     WORKER: "false",
@@ -56,7 +61,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const app = await startApp(config, { clock, database: { onStatement: (sql) => statements.push(sql), onCompile: (sql) => compiled.push(sql) } });
-  const { key: adminKey } = createApiKey(app.deps.db, clock, { kind: "ADMIN", name: "test admin" });
+  const { key: adminKey } = await createApiKey(app.deps.db, clock, { kind: "ADMIN", name: "test admin" });
   const url = `${app.url}/graphql`;
 
   async function gql<T>(query: string, variables?: Record<string, unknown>, opts: { token?: string | null; headers?: Record<string, string> } = {}): Promise<GqlResult<T>> {
@@ -85,6 +90,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     admin: (query, variables) => gql(query, variables, { token: adminKey }),
     async close() {
       await app.close();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

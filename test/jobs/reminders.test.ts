@@ -55,7 +55,7 @@ describe("PREREQUISITE_REMINDER at 14 and 3 days before the start, exactly once 
     mail.server.clock.set(new Date(Date.parse(fourteenDaysBefore) - 1));
     const [step] = await drain(mail.server.app.worker);
     expect(step!.jobs.prerequisiteReminders).toBe(0);
-    expect(allReminders()).toHaveLength(0);
+    expect(await allReminders()).toHaveLength(0);
   });
 
   it("at 14 days: only the confirmed registrant who has not completed the course, once however often the worker runs", async () => {
@@ -64,8 +64,8 @@ describe("PREREQUISITE_REMINDER at 14 and 3 days before the start, exactly once 
     await drain(mail.server.app.worker);
     mail.server.clock.advance(26 * 3_600_000);
     await drain(mail.server.app.worker);
-    expect(allReminders().map((row) => row.registrationId)).toEqual([people.early]);
-    const email = receivedEmail(mail, people.early, "PREREQUISITE_REMINDER");
+    expect((await allReminders()).map((row) => row.registrationId)).toEqual([people.early]);
+    const email = await receivedEmail(mail, people.early, "PREREQUISITE_REMINDER");
     expect(email.row.dedupeKey).toBe(`${people.early}:PREREQUISITE_REMINDER:d14`);
     expect(email.parsed.text).toContain("MBT Basic Training starts in 14 days, on 4 Oct 2023");
     expect(email.parsed.text).toContain("https://www.annafreud.org/training/mbt-adult-introduction/");
@@ -77,7 +77,7 @@ describe("PREREQUISITE_REMINDER at 14 and 3 days before the start, exactly once 
     const paid = await mail.server.admin(PAY, { id: people.late });
     expect(paid.data.recordPayment.registration.accessGrant.status).toBe("GRANTED");
     await drain(mail.server.app.worker);
-    expect(reminders(people.late)).toHaveLength(0);
+    expect(await reminders(people.late)).toHaveLength(0);
   });
 
   it("at 3 days: the 3-day reminder to each who still has not completed it, once", async () => {
@@ -85,19 +85,19 @@ describe("PREREQUISITE_REMINDER at 14 and 3 days before the start, exactly once 
     await drain(mail.server.app.worker);
     mail.server.clock.advance(3_600_000);
     await drain(mail.server.app.worker);
-    expect(reminders(people.early).map((row) => row.dedupeKey)).toEqual([`${people.early}:PREREQUISITE_REMINDER:d14`, `${people.early}:PREREQUISITE_REMINDER:d3`]);
-    expect(reminders(people.late).map((row) => row.dedupeKey)).toEqual([`${people.late}:PREREQUISITE_REMINDER:d3`]);
-    for (const who of ["completed", "unpaid", "cancelled"] as const) expect(reminders(people[who])).toEqual([]);
+    expect((await reminders(people.early)).map((row) => row.dedupeKey)).toEqual([`${people.early}:PREREQUISITE_REMINDER:d14`, `${people.early}:PREREQUISITE_REMINDER:d3`]);
+    expect((await reminders(people.late)).map((row) => row.dedupeKey)).toEqual([`${people.late}:PREREQUISITE_REMINDER:d3`]);
+    for (const who of ["completed", "unpaid", "cancelled"] as const) expect(await reminders(people[who])).toEqual([]);
     const threeDay = mail.smtp.received.filter((email) => email.parsed.text?.includes("starts in 3 days, on 4 Oct 2023"));
-    expect(threeDay.map((email) => email.envelope.to[0]).sort()).toEqual([reminders(people.early)[1]!.to, reminders(people.late)[0]!.to].sort());
-    expect(allReminders().every((row) => row.status === "SENT")).toBe(true);
+    expect(threeDay.map((email) => email.envelope.to[0]).sort()).toEqual([(await reminders(people.early))[1]!.to, (await reminders(people.late))[0]!.to].sort());
+    expect((await allReminders()).every((row) => row.status === "SENT")).toBe(true);
   });
 
   it("nothing once the event has started", async () => {
     mail.server.clock.set("2023-10-04T16:00:00Z");
     const [step] = await drain(mail.server.app.worker);
     expect(step!.jobs.prerequisiteReminders).toBe(0);
-    expect(allReminders()).toHaveLength(3);
+    expect(await allReminders()).toHaveLength(3);
   });
 });
 
@@ -118,7 +118,7 @@ describe("reminders when the worker was down and with other lead times", () => {
     mail.server.clock.set("2023-10-02T16:00:00Z");
     await drain(mail.server.app.worker);
     // then only the 2-day reminder went out
-    expect(deliveries(mail.server, { registrationId: id, kind: "PREREQUISITE_REMINDER" }).map((row) => row.dedupeKey)).toEqual([`${id}:PREREQUISITE_REMINDER:d2`]);
-    expect(receivedEmail(mail, id, "PREREQUISITE_REMINDER").parsed.text).toContain("starts in 2 days");
+    expect((await deliveries(mail.server, { registrationId: id, kind: "PREREQUISITE_REMINDER" })).map((row) => row.dedupeKey)).toEqual([`${id}:PREREQUISITE_REMINDER:d2`]);
+    expect((await receivedEmail(mail, id, "PREREQUISITE_REMINDER")).parsed.text).toContain("starts in 2 days");
   });
 });

@@ -63,6 +63,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
 }
 
+// On a SQLite file of its own, shared with the processes (shared-database.ts), whichever dialect the suite runs on.
 describe("a worker process killed mid-batch", () => {
   let shared: SharedDatabase;
   let api: ServerProcess & { client: ApiClient };
@@ -129,14 +130,14 @@ describe("leases", () => {
     // given an email claimed by a worker on another machine, which then went silent
     const course = await createCourse(mail.server);
     await mail.server.gql(REGISTER, { input: registrationInput(course) });
-    expect(claimDueDeliveries(mail.server.app.deps, defaultDeliveryOptions, "another-host:4242:0123456789ab")).toHaveLength(1);
+    expect(await claimDueDeliveries(mail.server.app.deps, defaultDeliveryOptions, "another-host:4242:0123456789ab")).toHaveLength(1);
     // when this host's worker runs before the lease has run out, it leaves the claim alone
     mail.server.clock.advance(29_000);
     expect((await mail.server.app.worker.runOnce()).delivery.claimed).toBe(0);
     // then once it has, the email goes out
     mail.server.clock.advance(1000);
     await drain(mail.server.app.worker);
-    expect(deliveries(mail.server).map((row) => [row.status, row.claimedBy])).toEqual([["SENT", null]]);
+    expect((await deliveries(mail.server)).map((row) => [row.status, row.claimedBy])).toEqual([["SENT", null]]);
     expect(mail.smtp.received).toHaveLength(1);
   });
 
@@ -177,7 +178,7 @@ describe("leases", () => {
     // then the claim held all along, and the email went out once
     expect(claimedByOther).toEqual([0, 0, 0, 0, 0]);
     expect(summary.delivery).toMatchObject({ claimed: 1, sent: 1 });
-    const [row] = deliveries(mail.server, { registrationId });
+    const [row] = await deliveries(mail.server, { registrationId });
     expect(row).toMatchObject({ status: "SENT", attempts: 1, claimedBy: null });
     expect(mail.smtp.received.slice(receivedBefore).map((email) => email.messageId)).toEqual([row!.messageId]);
     real.close();

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { createWorker } from "../../src/jobs/worker.js";
 import type { MailTransport } from "../../src/mail/transport.js";
+import { databaseUrl } from "../helpers/db.js";
 import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
 import { startTestSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
 import { deliveries, drain, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
@@ -59,7 +60,7 @@ describe("the worker loop", () => {
     await worker.stop();
     // then the send in flight finished and was recorded before stop() returned
     expect(worker.running).toBe(false);
-    const rows = deliveries(mail.server);
+    const rows = await deliveries(mail.server);
     expect(rows.filter((row) => row.status === "SENT").map((row) => row.messageId)).toEqual(sent);
     expect(sent).toHaveLength(1);
     expect(rows.find((row) => row.status === "SENT")).toMatchObject({ attempts: 1, claimedUntil: null });
@@ -78,7 +79,7 @@ describe("the worker loop", () => {
     afterAll(() => smtp?.close());
 
     it("delivers what the API queued in the shared database, and exits cleanly on SIGTERM", async () => {
-      // given an API server (no worker) that has queued an email in its SQLite file
+      // given an API server (no worker) that has queued an email in its database
       smtp = await startTestSmtpServer();
       const mail = await startMailHarness({ env: { WORKER: "false" } });
       open.push(mail);
@@ -90,7 +91,7 @@ describe("the worker loop", () => {
         env: {
           ...process.env,
           NODE_ENV: "test",
-          DATABASE_URL: `file:${mail.server.app.deps.config.databasePath}`,
+          DATABASE_URL: databaseUrl(mail.server),
           SMTP_URL: smtp.url,
           WORKER_INTERVAL_MS: "100",
           LOG_LEVEL: "silent",
@@ -112,7 +113,7 @@ describe("the worker loop", () => {
       expect(output).toContain(`Worker running: outbox every 100 ms, mail via smtp://127.0.0.1:${smtp.port}`);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      expect(deliveries(mail.server)[0]).toMatchObject({ status: "SENT", attempts: 1 });
+      expect((await deliveries(mail.server))[0]).toMatchObject({ status: "SENT", attempts: 1 });
       // the API's own SMTP server got nothing: the separate worker did the sending
       expect(mail.smtp.received).toHaveLength(0);
     }, 30_000);

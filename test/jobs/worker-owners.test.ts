@@ -1,4 +1,7 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/database.js";
+import type { SqliteDb } from "../../src/db/sqlite.js";
 import { isDeadOwnerOnThisHost, workerIdentity } from "../../src/mail/deliver.js";
 import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
 import { deliveries, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
@@ -13,6 +16,31 @@ import { deliveries, startMailHarness, type MailHarness } from "../mail/mail-har
 const [host, machine, pid, boot] = workerIdentity.split(":") as [string, string, string, string];
 /** A pid nobody has: above Linux's pid_max limit of 2^22. */
 const deadPid = String(4_194_304 + 17);
+
+/** A database that refuses to mark one email SENT, as a failing disk would: a trigger on the table. */
+async function refuseSent(db: Db, deliveryId: string): Promise<void> {
+  if (db.dialect === "sqlite") {
+    // On the writer connection, the one the worker's transactions use; TEMP: gone with it.
+    (db as SqliteDb).writer.exec(`CREATE TEMP TRIGGER refuse_sent BEFORE UPDATE OF status ON email_deliveries WHEN NEW.id = '${deliveryId}' AND NEW.status = 'SENT' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await db.rows(sql.raw(`CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '${deliveryId}' AND NEW.status = 'SENT' THEN RAISE EXCEPTION 'disk I/O error'; END IF; RETURN NEW; END $$`), tx);
+    await db.rows(sql.raw("CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON email_deliveries FOR EACH ROW EXECUTE FUNCTION refuse_sent()"), tx);
+  });
+}
+
+/** The database recovers. */
+async function allowSent(db: Db): Promise<void> {
+  if (db.dialect === "sqlite") {
+    (db as SqliteDb).writer.exec("DROP TRIGGER refuse_sent");
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await db.rows(sql.raw("DROP TRIGGER refuse_sent ON email_deliveries"), tx);
+    await db.rows(sql.raw("DROP FUNCTION refuse_sent()"), tx);
+  });
+}
 
 describe("who may take back a claim at once", () => {
   it("a process of this machine and pid namespace that is gone", () => {
@@ -52,22 +80,21 @@ describe("a database error while recording one email", () => {
     const course = await createCourse(mail.server);
     const emails = ["one@clinic.example", "two@clinic.example", "three@clinic.example"];
     for (const email of emails) await mail.server.gql(REGISTER, { input: registrationInput(course, {}, { email }) });
-    const sqlite = mail.server.app.deps.db.$client;
-    const stuck = deliveries(mail.server).find((row) => row.to === "two@clinic.example")!;
-    sqlite.exec(`CREATE TEMP TRIGGER refuse_sent BEFORE UPDATE OF status ON email_deliveries WHEN NEW.id = '${stuck.id}' AND NEW.status = 'SENT' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    const stuck = (await deliveries(mail.server)).find((row) => row.to === "two@clinic.example")!;
+    await refuseSent(mail.server.app.deps.db, stuck.id);
 
     // when the worker sends the batch
     const summary = await mail.server.app.worker.runOnce();
 
     // then the step completes: the others are SENT, the stuck one is handed to its lease
     expect(summary.delivery).toMatchObject({ claimed: 3, sent: 2, released: 1 });
-    expect(deliveries(mail.server).filter((row) => row.status === "SENT").map((row) => row.to).sort()).toEqual(["one@clinic.example", "three@clinic.example"]);
+    expect((await deliveries(mail.server)).filter((row) => row.status === "SENT").map((row) => row.to).sort()).toEqual(["one@clinic.example", "three@clinic.example"]);
 
     // and when the database recovers and the lease has run out, the stuck one goes out again
-    sqlite.exec("DROP TRIGGER refuse_sent");
+    await allowSent(mail.server.app.deps.db);
     mail.server.clock.advance(31_000);
     await mail.server.app.worker.runOnce();
-    expect(deliveries(mail.server).find((row) => row.id === stuck.id)!.status).toBe("SENT");
+    expect((await deliveries(mail.server)).find((row) => row.id === stuck.id)!.status).toBe("SENT");
     expect(mail.smtp.received.filter((message) => message.messageId === stuck.messageId)).toHaveLength(2);
   });
 });

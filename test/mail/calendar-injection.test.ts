@@ -50,7 +50,7 @@ describe("hostile course details in a real email's .ics", () => {
     expect(registered.data.register.userErrors).toEqual([]);
     const registrationId = registered.data.register.registration.id;
     await drain(mail.server.app.worker);
-    return { ...receivedEmail(mail, registrationId, "BOOKING_CONFIRMED"), registrationId };
+    return { ...(await receivedEmail(mail, registrationId, "BOOKING_CONFIRMED")), registrationId };
   }
 
   beforeAll(async () => {
@@ -89,7 +89,7 @@ describe("hostile course details in a real email's .ics", () => {
     expect(cancelled.data.cancelEvent.userErrors).toEqual([]);
     await drain(mail.server.app.worker);
     // then the CANCEL is as valid, with the reason's lines kept
-    const cancellation = receivedEmail(mail, email.registrationId, "EVENT_CHANGED");
+    const cancellation = await receivedEmail(mail, email.registrationId, "EVENT_CHANGED");
     const [cancelSource] = calendarAttachments(cancellation);
     const cancelReport = lintIcs(cancelSource!);
     expect(cancelReport.problems).toEqual([]);

@@ -60,8 +60,8 @@ describe("sessions removed by an edit, and the waitlist, in calendars", () => {
   }
 
   /** The EVENT_CHANGED email of one occasion ("v1", "cancelled") for one registration. */
-  function changeEmail(registrationId: string, occasion: string): ReceivedEmail {
-    const rows = deliveries(mail.server, { registrationId, kind: "EVENT_CHANGED" }).filter((row) => row.dedupeKey.endsWith(`:${occasion}`));
+  async function changeEmail(registrationId: string, occasion: string): Promise<ReceivedEmail> {
+    const rows = (await deliveries(mail.server, { registrationId, kind: "EVENT_CHANGED" })).filter((row) => row.dedupeKey.endsWith(`:${occasion}`));
     expect(rows).toHaveLength(1);
     expect(rows[0]!.status).toBe("SENT");
     const received = mail.smtp.received.filter((email) => email.messageId === rows[0]!.messageId);
@@ -79,15 +79,15 @@ describe("sessions removed by an edit, and the waitlist, in calendars", () => {
     ada = first;
     wes = second;
     await drain(mail.server.app.worker);
-    const booked = calendarsOf(receivedEmail(mail, ada.id, "BOOKING_CONFIRMED"));
+    const booked = calendarsOf(await receivedEmail(mail, ada.id, "BOOKING_CONFIRMED"));
     expect(booked.map((calendar) => calendar.method)).toEqual(["PUBLISH"]);
     uids = booked[0]!.events.sort((a, b) => a.start.localeCompare(b.start)).map((entry) => entry.uid);
     expect(uids).toHaveLength(3);
   });
   afterAll(() => mail.close());
 
-  it("the waitlist email carries no calendar", () => {
-    expect(calendarsOf(receivedEmail(mail, wes.id, "WAITLISTED"))).toEqual([]);
+  it("the waitlist email carries no calendar", async () => {
+    expect(calendarsOf(await receivedEmail(mail, wes.id, "WAITLISTED"))).toEqual([]);
   });
 
   it("dropping a live session: the booked registrant gets sessions.ics (PUBLISH, the rest) and removed-sessions.ics (CANCEL of the dropped UID, SEQUENCE raised)", async () => {
@@ -96,7 +96,7 @@ describe("sessions removed by an edit, and the waitlist, in calendars", () => {
     expect(updated.data.updateEvent.userErrors).toEqual([]);
     await drain(mail.server.app.worker);
     // then
-    const email = changeEmail(ada.id, "v1");
+    const email = await changeEmail(ada.id, "v1");
     expect(calendarsOf(email)).toEqual([
       {
         filename: "sessions.ics",
@@ -116,8 +116,8 @@ describe("sessions removed by an edit, and the waitlist, in calendars", () => {
     expect(String(email.parsed.html)).toContain("removed-sessions.ics");
   });
 
-  it("the waitlisted registrant is told of the change but sent no calendar entries", () => {
-    const email = changeEmail(wes.id, "v1");
+  it("the waitlisted registrant is told of the change but sent no calendar entries", async () => {
+    const email = await changeEmail(wes.id, "v1");
     expect(calendarsOf(email)).toEqual([]);
     expect(email.parsed.text).toContain("No longer part of the course:\n- Day 3");
     expect(email.parsed.text).not.toContain(".ics");
@@ -129,21 +129,21 @@ describe("sessions removed by an edit, and the waitlist, in calendars", () => {
     expect(updated.data.updateEvent.userErrors).toEqual([]);
     await drain(mail.server.app.worker);
     // then
-    expect(calendarsOf(changeEmail(ada.id, "v2"))).toEqual([
+    expect(calendarsOf(await changeEmail(ada.id, "v2"))).toEqual([
       { filename: "sessions.ics", method: "PUBLISH", events: [{ uid: uids[0], status: "CONFIRMED", sequence: 2, start: "20231004T153000Z" }] },
       { filename: "removed-sessions.ics", method: "CANCEL", events: [{ uid: uids[1], status: "CANCELLED", sequence: 2, start: "20231005T153000Z" }] },
     ]);
-    expect(calendarsOf(changeEmail(wes.id, "v2"))).toEqual([]);
+    expect(calendarsOf(await changeEmail(wes.id, "v2"))).toEqual([]);
   });
 
   it("cancelling the event removes the remaining session from the booked calendar and sends the waitlisted person none", async () => {
     const cancelled = await mail.server.admin(CANCEL_EVENT, { id: course.id, reason: "The trainer is unwell" });
     expect(cancelled.data.cancelEvent.userErrors).toEqual([]);
     await drain(mail.server.app.worker);
-    expect(calendarsOf(changeEmail(ada.id, "cancelled"))).toEqual([
+    expect(calendarsOf(await changeEmail(ada.id, "cancelled"))).toEqual([
       { filename: "cancelled.ics", method: "CANCEL", events: [{ uid: uids[0], status: "CANCELLED", sequence: 3, start: "20231004T153000Z" }] },
     ]);
-    const waitlisted = changeEmail(wes.id, "cancelled");
+    const waitlisted = await changeEmail(wes.id, "cancelled");
     expect(calendarsOf(waitlisted)).toEqual([]);
     expect(waitlisted.parsed.text).not.toContain(".ics");
   });

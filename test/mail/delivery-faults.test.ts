@@ -46,8 +46,8 @@ async function registerMany(mail: MailHarness, course: TestCourse, count: number
 }
 
 /** Exactly one received message per outbox row, matched by Message-ID, and nothing else. */
-function expectEachDeliveredOnce(mail: MailHarness, registrationIds: string[]): void {
-  const rows = deliveries(mail.server).filter((row) => registrationIds.includes(row.registrationId ?? ""));
+async function expectEachDeliveredOnce(mail: MailHarness, registrationIds: string[]): Promise<void> {
+  const rows = (await deliveries(mail.server)).filter((row) => registrationIds.includes(row.registrationId ?? ""));
   expect(rows).toHaveLength(registrationIds.length);
   expect(rows.filter((row) => row.status !== "SENT")).toEqual([]);
   const receivedIds = mail.smtp.received.map((email) => email.messageId);
@@ -92,7 +92,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
       expect(step.delivery.sent).toBe(0);
       mail.server.clock.advance(2 * MINUTE);
     }
-    const duringOutage = deliveries(mail.server).filter((row) => row.status === "RETRYING");
+    const duringOutage = (await deliveries(mail.server)).filter((row) => row.status === "RETRYING");
     expect(duringOutage.length).toBe(100);
     expect(duringOutage.every((row) => row.lastError && /ECONNECTION|ECONNREFUSED/.test(row.lastError))).toBe(true);
     expect(Math.max(...duringOutage.map((row) => row.attempts))).toBeGreaterThan(1);
@@ -101,7 +101,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     // and it comes back while 50 more register
     await mail.smtp.start();
     ids.push(...(await registerMany(mail, course, 50)));
-    for (let step = 0; step < 20 && deliveries(mail.server).some((row) => row.status !== "SENT"); step++) {
+    for (let step = 0; step < 20 && (await deliveries(mail.server)).some((row) => row.status !== "SENT"); step++) {
       await drain(worker);
       mail.server.clock.advance(5 * MINUTE);
     }
@@ -109,7 +109,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     // then all 200 arrived, once each
     expect(ids).toHaveLength(200);
     expect(mail.smtp.received).toHaveLength(200);
-    expectEachDeliveredOnce(mail, ids);
+    await expectEachDeliveredOnce(mail, ids);
   });
 
   it("a worker killed mid-batch and restarted: the claims it held expire and every email arrives once", async () => {
@@ -132,7 +132,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     await mail.smtp.waitForCount(10);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sends).toBe(11);
-    const claimed = deliveries(mail.server).filter((row) => row.status === "QUEUED" && row.claimedUntil);
+    const claimed = (await deliveries(mail.server)).filter((row) => row.status === "QUEUED" && row.claimedUntil);
     expect(claimed).toHaveLength(20);
 
     // when a new worker starts while the dead one's claims still hold, it leaves them alone
@@ -146,20 +146,20 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
 
     // then
     expect(mail.smtp.received).toHaveLength(30);
-    expectEachDeliveredOnce(mail, ids);
+    await expectEachDeliveredOnce(mail, ids);
     real.close();
   });
 
   it("a claim dropped without any sending (crash right after the UPDATE) is retried after the lease", async () => {
     const ids = await registerMany(mail, course, 5);
-    const claimed = claimDueDeliveries(mail.server.app.deps, { batchSize: 100, leaseMs: defaultDeliveryOptions.leaseMs });
+    const claimed = await claimDueDeliveries(mail.server.app.deps, { batchSize: 100, leaseMs: defaultDeliveryOptions.leaseMs });
     expect(claimed.map((row) => row.registrationId).sort()).toEqual([...ids].sort());
     // a second claim at the same moment gets none of them
-    expect(claimDueDeliveries(mail.server.app.deps, { batchSize: 100, leaseMs: defaultDeliveryOptions.leaseMs })).toEqual([]);
+    expect(await claimDueDeliveries(mail.server.app.deps, { batchSize: 100, leaseMs: defaultDeliveryOptions.leaseMs })).toEqual([]);
     expect((await mail.server.app.worker.runOnce()).delivery.claimed).toBe(0);
     mail.server.clock.advance(defaultDeliveryOptions.leaseMs);
     await drain(mail.server.app.worker);
-    expectEachDeliveredOnce(mail, ids);
+    await expectEachDeliveredOnce(mail, ids);
   });
 
   it("a backlog sent late reads right: in order, each showing the registration as it now is, with no stale instructions", async () => {
@@ -188,13 +188,13 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
   it("a permanent 5xx: retried with backoff, then FAILED with the server's reply, visible to admins, and resendEmail sends a fresh copy", async () => {
     // given a mailbox the server rejects for good
     const [id] = await registerMany(mail, course, 1);
-    const [row] = deliveries(mail.server, { registrationId: id });
+    const [row] = await deliveries(mail.server, { registrationId: id });
     mail.smtp.rejectRecipient(row!.to, 550, "5.1.1 Mailbox unavailable");
     const worker = mail.server.app.worker;
 
     // when the worker tries: the first attempt fails and a retry is scheduled with jittered backoff
     await worker.runOnce();
-    const firstFailure = deliveries(mail.server, { registrationId: id })[0]!;
+    const firstFailure = (await deliveries(mail.server, { registrationId: id }))[0]!;
     expect(firstFailure).toMatchObject({ status: "RETRYING", attempts: 1 });
     expect(firstFailure.lastError).toContain("550 5.1.1 Mailbox unavailable");
     const firstDelay = firstFailure.nextAttemptAt.getTime() - mail.server.clock.now().getTime();
@@ -202,11 +202,11 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     expect(firstDelay).toBeLessThanOrEqual(defaultRetryPolicy.baseDelayMs * 1.2);
     // not due yet: nothing happens
     await worker.runOnce();
-    expect(deliveries(mail.server, { registrationId: id })[0]!.attempts).toBe(1);
+    expect((await deliveries(mail.server, { registrationId: id }))[0]!.attempts).toBe(1);
     // the second wait is about twice the first
     mail.server.clock.set(firstFailure.nextAttemptAt);
     await worker.runOnce();
-    const secondFailure = deliveries(mail.server, { registrationId: id })[0]!;
+    const secondFailure = (await deliveries(mail.server, { registrationId: id }))[0]!;
     expect(secondFailure).toMatchObject({ status: "RETRYING", attempts: 2 });
     const secondDelay = secondFailure.nextAttemptAt.getTime() - mail.server.clock.now().getTime();
     expect(secondDelay).toBeGreaterThanOrEqual(defaultRetryPolicy.baseDelayMs * 2 * 0.8);
@@ -215,7 +215,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     await worker.runOnce();
 
     // then after the permanent-rejection budget it is FAILED and left alone
-    const failed = deliveries(mail.server, { registrationId: id })[0]!;
+    const failed = (await deliveries(mail.server, { registrationId: id }))[0]!;
     expect(failed).toMatchObject({ status: "FAILED", attempts: defaultRetryPolicy.maxPermanentAttempts, sentAt: null, claimedUntil: null });
     expect(failed.lastError).toContain("550 5.1.1 Mailbox unavailable");
     mail.server.clock.advance(24 * 60 * MINUTE);
@@ -235,7 +235,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
     const resent = await mail.server.admin(RESEND, { id: failed.id });
     expect(resent.data.resendEmail).toMatchObject({ kind: "REGISTRATION_RECEIVED", to: failed.to, status: "QUEUED", attempts: 0 });
     await drain(worker);
-    const rows = deliveries(mail.server, { registrationId: id });
+    const rows = await deliveries(mail.server, { registrationId: id });
     expect(rows.map((delivery) => delivery.status)).toEqual(["FAILED", "SENT"]);
     expect(mail.smtp.received).toHaveLength(1);
     expect(mail.smtp.received[0]!.messageId).toBe(rows[1]!.messageId);
@@ -258,7 +258,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
       mail.server.clock.advance(defaultRetryPolicy.maxDelayMs * 1.2);
     }
     // then
-    const [row] = deliveries(mail.server, { registrationId: id });
+    const [row] = await deliveries(mail.server, { registrationId: id });
     expect(row).toMatchObject({ status: "FAILED", attempts: 4 });
     expect(row!.lastError).toMatch(/ECONNECTION|ECONNREFUSED/);
   });
@@ -284,7 +284,7 @@ describe("delivery faults: nothing lost, nothing doubled", () => {
       const started = Date.now();
       await worker.runOnce();
       expect(Date.now() - started).toBeLessThan(5_000);
-      const [row] = deliveries(mail.server, { registrationId: id });
+      const [row] = await deliveries(mail.server, { registrationId: id });
       expect(row).toMatchObject({ status: "RETRYING", attempts: 1 });
       expect(row!.lastError).toMatch(/abort|timeout/i);
       transport.close();

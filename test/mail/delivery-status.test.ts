@@ -39,7 +39,7 @@ describe("what admins see of a delivery", () => {
     expect(sent.sentAt).not.toBeNull();
     expect((await mail.server.admin(REGISTRATION_EMAILS, { id })).data.registration.emails).toEqual([{ status: "SENT", attempts: 2, lastError: null, nextAttemptAt: null }]);
     // and the outbox row itself keeps no error or claim
-    expect(deliveries(mail.server, { registrationId: id })[0]).toMatchObject({ status: "SENT", lastError: null, claimedUntil: null, claimedBy: null });
+    expect((await deliveries(mail.server, { registrationId: id }))[0]).toMatchObject({ status: "SENT", lastError: null, claimedUntil: null, claimedBy: null });
     expect(mail.smtp.received).toHaveLength(1);
   });
 });

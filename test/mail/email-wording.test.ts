@@ -35,7 +35,7 @@ describe("email wording", () => {
   async function emailOf(course: TestCourse, kind: EmailKindName): Promise<ReceivedEmail & { registrationId: string }> {
     const registration = await register(course);
     await drain(mail.server.app.worker);
-    return { ...receivedEmail(mail, registration.id, kind), registrationId: registration.id };
+    return { ...(await receivedEmail(mail, registration.id, kind)), registrationId: registration.id };
   }
 
   function footerOf(email: ReceivedEmail): { text: string; html: string } {
@@ -70,10 +70,10 @@ describe("email wording", () => {
     const yenTimeline = await mail.server.admin(TIMELINE, { id: ken.id });
     expect(yenTimeline.data.registration.timeline.find((change: { action: string }) => change.action === "PAYMENT_RECORDED").note).toBe("¥5,000 by card; paid ¥5,000 of ¥5,000");
     // and the emails
-    expect(receivedEmail(mail, ada.id, "REGISTRATION_RECEIVED").parsed.text).toContain("Amount due: $1,000.00 ($250.00 of $1,250.00 paid)");
-    expect(receivedEmail(mail, ada.id, "EARLY_ACCESS_REQUESTED").parsed.text).toContain("Payment: $250.00 of $1,250.00 paid");
-    expect(receivedEmail(mail, ada.id, "BOOKING_CONFIRMED").parsed.text).toContain("Paid: $1,250.00 (paid in full)");
-    expect(receivedEmail(mail, ken.id, "BOOKING_CONFIRMED").parsed.text).toContain("Paid: ¥5,000 (paid in full)");
+    expect((await receivedEmail(mail, ada.id, "REGISTRATION_RECEIVED")).parsed.text).toContain("Amount due: $1,000.00 ($250.00 of $1,250.00 paid)");
+    expect((await receivedEmail(mail, ada.id, "EARLY_ACCESS_REQUESTED")).parsed.text).toContain("Payment: $250.00 of $1,250.00 paid");
+    expect((await receivedEmail(mail, ada.id, "BOOKING_CONFIRMED")).parsed.text).toContain("Paid: $1,250.00 (paid in full)");
+    expect((await receivedEmail(mail, ken.id, "BOOKING_CONFIRMED")).parsed.text).toContain("Paid: ¥5,000 (paid in full)");
     for (const email of mail.smtp.received) expect(email.parsed.text).not.toMatch(/\b(125000|25000|100000)\b/);
   });
 
@@ -129,7 +129,7 @@ describe("email wording", () => {
     expect(asked.data.requestEarlyAccess.userErrors).toEqual([]);
     await drain(mail.server.app.worker);
     // then
-    expect(footerOf(receivedEmail(mail, ada.id, "EARLY_ACCESS_REQUESTED"))).toEqual({ text: "This is an automatic message.", html: "This is an automatic message." });
+    expect(footerOf(await receivedEmail(mail, ada.id, "EARLY_ACCESS_REQUESTED"))).toEqual({ text: "This is an automatic message.", html: "This is an automatic message." });
   });
 
   it("dates: a one-day course shows one date; a three-day course its span", async () => {

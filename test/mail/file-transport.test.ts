@@ -27,7 +27,7 @@ describe("with no SMTP_URL, every email is written as an .eml file under MAIL_DI
     await drain(server.app.worker);
     await drain(server.app.worker);
     // then
-    const [row] = deliveries(server, { registrationId: registration.id });
+    const [row] = await deliveries(server, { registrationId: registration.id });
     expect(row).toMatchObject({ kind: "REGISTRATION_RECEIVED", status: "SENT", attempts: 1 });
     const files = readdirSync(mailDir);
     expect(files).toEqual([`${row!.id}@event-registration.eml`]);

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import ical from "node-ical";
 import { expect } from "vitest";
-import { emailDeliveries } from "../../src/db/schema.js";
+import { emailDeliveries } from "../../src/db/tables.js";
 import type { Worker, WorkerStepSummary } from "../../src/jobs/worker.js";
 import { startTestServer, type TestServer, type TestServerOptions } from "../helpers/server.js";
 import { startTestSmtpServer, type ReceivedEmail, type TestSmtpServer } from "../helpers/smtp.js";
@@ -46,7 +46,7 @@ export async function drain(worker: Worker, maxSteps = 50): Promise<WorkerStepSu
   throw new Error(`the outbox was still busy after ${maxSteps} worker steps`);
 }
 
-export function deliveries(server: TestServer, filter: { registrationId?: string; kind?: EmailKindName } = {}): DeliveryRow[] {
+export async function deliveries(server: TestServer, filter: { registrationId?: string; kind?: EmailKindName } = {}): Promise<DeliveryRow[]> {
   const conditions = [filter.registrationId ? eq(emailDeliveries.registrationId, filter.registrationId) : undefined, filter.kind ? eq(emailDeliveries.kind, filter.kind) : undefined];
   return server.app.deps.db
     .select()
@@ -60,8 +60,8 @@ export function deliveries(server: TestServer, filter: { registrationId?: string
  * The one message of this kind for this registration: exactly one outbox row, SENT, and
  * exactly one message with its Message-ID received by the SMTP server.
  */
-export function receivedEmail(harness: MailHarness, registrationId: string, kind: EmailKindName): ReceivedEmail & { row: DeliveryRow } {
-  const rows = deliveries(harness.server, { registrationId, kind });
+export async function receivedEmail(harness: MailHarness, registrationId: string, kind: EmailKindName): Promise<ReceivedEmail & { row: DeliveryRow }> {
+  const rows = await deliveries(harness.server, { registrationId, kind });
   expect(rows, `${kind} deliveries for ${registrationId}`).toHaveLength(1);
   const row = rows[0]!;
   expect(row.status).toBe("SENT");

@@ -32,10 +32,10 @@ describe("the newsletter: double opt-in with a consent record", () => {
   });
 
   it("needs explicit consent", async () => {
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const { data } = await server.gql(SUBSCRIBE, { input: { email: "anna@clinic.example", consent: false } });
     expect(data.subscribeToNewsletter).toEqual({ ok: false, userErrors: [expect.objectContaining({ code: "REQUIRED", field: ["input", "consent"] })] });
-    expect(rowCounts(server)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
   });
 
   it("subscribes only after the emailed link is followed, and exports the consent record", async () => {

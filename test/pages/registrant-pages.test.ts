@@ -1,6 +1,8 @@
 import type { BrowserContext } from "playwright-core";
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDateTime } from "../../src/common/time.js";
+import { newsletterSubscriptions } from "../../src/db/tables.js";
 import { mbtPrerequisite, mbtTimeZone } from "../../src/demo/mbt-course.js";
 import { launchChromium } from "../helpers/browser.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
@@ -107,8 +109,8 @@ describe("the registrant's pages that email links open", () => {
     const page = await browser.newPage();
     await page.goto(`${origin()}/newsletter/confirm#${confirmToken}`);
     await expect.poll(() => page.textContent("#status")).toContain("your subscription is confirmed");
-    const count = server.app.deps.db.$client.prepare("SELECT count(*) AS n FROM newsletter_subscriptions WHERE status = 'CONFIRMED'").get() as { n: number };
-    expect(count.n).toBe(1);
+    const [confirmed] = await server.app.deps.db.select({ n: count() }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.status, "CONFIRMED"));
+    expect(confirmed!.n).toBe(1);
     await page.close();
   });
   /** Registers someone and returns what the manage link opens. */

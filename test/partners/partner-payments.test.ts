@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { payments } from "../../src/db/schema.js";
+import { payments } from "../../src/db/tables.js";
 import { createCourse, CREATE_EVENT, courseInput, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { deliveries, drain, receivedEmail, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
 import { createKey, createPartner, rowCounts, setPartners } from "../security/fixtures.js";
@@ -64,7 +64,7 @@ describe("payment at the booking partner", () => {
 
   it("refuses payment URL templates without {reference} or outside http(s), and changes nothing", async () => {
     // given
-    const before = rowCounts(mail.server);
+    const before = await rowCounts(mail.server);
     for (const [paymentUrlTemplate, message] of [
       ["https://pay.example/checkout", /\{reference\}/],
       ["ftp://pay.example/{reference}", /http\(s\)/],
@@ -77,7 +77,7 @@ describe("payment at the booking partner", () => {
       expect(data.createEvent.event).toBeNull();
       expect(data.createEvent.userErrors).toEqual([{ field: ["input", "paymentUrlTemplate"], code: "INVALID", message: expect.stringMatching(message) }]);
     }
-    expect(rowCounts(mail.server)).toEqual(before);
+    expect(await rowCounts(mail.server)).toEqual(before);
   });
 
   it("shows the registration's own payment link in the approval email and the API, until it is paid in full", async () => {
@@ -91,7 +91,7 @@ describe("payment at the booking partner", () => {
 
     // and the approval email carries them, in both parts
     await drain(mail.server.app.worker);
-    const approval = receivedEmail(mail, id, "APPLICATION_APPROVED");
+    const approval = await receivedEmail(mail, id, "APPLICATION_APPROVED");
     expect(approval.parsed.text).toContain(`Pay online: ${expectedUrl}`);
     expect(approval.parsed.text).toContain(instructions);
     expect(String(approval.parsed.html)).toContain(`href="${expectedUrl.replaceAll("&", "&amp;")}"`);
@@ -122,7 +122,7 @@ describe("payment at the booking partner", () => {
     await drain(mail.server.app.worker);
 
     // then the offer carries the link with the waiting registrant's reference
-    const offer = receivedEmail(mail, id, "WAITLIST_PLACE_OFFERED");
+    const offer = await receivedEmail(mail, id, "WAITLIST_PLACE_OFFERED");
     expect(offer.parsed.text).toContain(`Pay online: ${template.replace("{reference}", encodeURIComponent(reference))}`);
     expect(offer.parsed.text).toContain(instructions);
   });
@@ -145,7 +145,7 @@ describe("payment at the booking partner", () => {
 
     // then both approval emails tell how to pay, without a payment link
     for (const id of [firstId, waitingId]) {
-      const approval = receivedEmail(mail, id, "APPLICATION_APPROVED");
+      const approval = await receivedEmail(mail, id, "APPLICATION_APPROVED");
       expect(approval.parsed.text).toContain(bankTransfer);
       expect(String(approval.parsed.html)).toContain(bankTransfer);
       expect(approval.parsed.text).not.toContain("Pay online");
@@ -157,7 +157,7 @@ describe("payment at the booking partner", () => {
     const next = await mail.server.gql(REGISTER, { input: registrationInput(open) });
     await mail.server.admin(CANCEL, { id: holder.data.register.registration.id });
     await drain(mail.server.app.worker);
-    const offer = receivedEmail(mail, next.data.register.registration.id, "WAITLIST_PLACE_OFFERED");
+    const offer = await receivedEmail(mail, next.data.register.registration.id, "WAITLIST_PLACE_OFFERED");
     expect(offer.parsed.text).toContain(bankTransfer);
     expect(offer.parsed.text).not.toContain("Pay online");
   });
@@ -173,7 +173,7 @@ describe("payment at the booking partner", () => {
     // then the same answer, one payment, one receipt
     expect(again.data.recordPayment).toEqual(first.data.recordPayment);
     expect(again.data.recordPayment.registration.payment.payments).toEqual([{ reference: "pi_3Nx", amount: { amountMinor: 25000 } }]);
-    expect(deliveries(mail.server, { registrationId: id, kind: "PAYMENT_RECEIVED" })).toHaveLength(1);
+    expect(await deliveries(mail.server, { registrationId: id, kind: "PAYMENT_RECEIVED" })).toHaveLength(1);
 
     // and the same reference with another amount is a conflict that changes nothing
     const conflict = await pay(keys.booking, { registrationId: id, amountMinor: 30000, reference: "pi_3Nx" });
@@ -185,21 +185,21 @@ describe("payment at the booking partner", () => {
     // given 1,000.00 of 1,250.00 paid
     const { id } = await approvedRegistration();
     await pay(keys.booking, { registrationId: id, amountMinor: 100000, reference: "a" });
-    const before = rowCounts(mail.server);
+    const before = await rowCounts(mail.server);
 
     // when 300.00 more is recorded
     const over = await pay(keys.booking, { registrationId: id, amountMinor: 30000, reference: "b" });
 
     // then
     expect(over.data.recordPayment).toEqual({ registration: null, userErrors: [{ field: ["input", "amountMinor"], code: "OVERPAYMENT", message: "Only $250.00 remains due; $300.00 would be more than that." }] });
-    expect(rowCounts(mail.server)).toEqual(before);
+    expect(await rowCounts(mail.server)).toEqual(before);
     expect((await mail.server.admin(READ, { id })).data.registration).toMatchObject({ status: "AWAITING_PAYMENT", payment: { amountPaid: { amountMinor: 100000 } } });
   });
 
   it("lets only admins and the event's host or booking partner record payments", async () => {
     // given
     const { id } = await approvedRegistration();
-    const before = rowCounts(mail.server);
+    const before = await rowCounts(mail.server);
 
     // when a sponsor, a delivery partner, an unrelated partner or the registrant's own token try
     const sponsor = await pay(keys.sponsor, { registrationId: id, amountMinor: 100 });
@@ -212,7 +212,7 @@ describe("payment at the booking partner", () => {
     expect(delivery.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(stranger.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    expect(rowCounts(mail.server)).toEqual(before);
+    expect(await rowCounts(mail.server)).toEqual(before);
 
     // and the admin still may
     const admin = await mail.server.admin(PAY, { input: { registrationId: id, amountMinor: 100, currency: "USD", method: "cash" } });
@@ -230,7 +230,7 @@ describe("payment at the booking partner", () => {
     await drain(mail.server.app.worker);
 
     // then two receipts reached the SMTP server, each with its own figures
-    const receipts = deliveries(mail.server, { registrationId: id, kind: "PAYMENT_RECEIVED" });
+    const receipts = await deliveries(mail.server, { registrationId: id, kind: "PAYMENT_RECEIVED" });
     expect(receipts).toHaveLength(2);
     const texts = receipts.map((row) => {
       const matches = mail.smtp.received.filter((email) => email.messageId === row.messageId);
@@ -255,7 +255,7 @@ describe("payment at the booking partner", () => {
     await mail.server.gql(REGISTER, { input: registrationInput(small) });
     const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
     expect(waiting.data.register.registration.status).toBe("WAITLISTED");
-    const before = rowCounts(mail.server);
+    const before = await rowCounts(mail.server);
 
     // when an admin records the full price for it
     const paid = await mail.server.admin(PAY, { input: { registrationId: waiting.data.register.registration.id, amountMinor: 125000, currency: "USD", method: "card", reference: "early" } });
@@ -265,7 +265,7 @@ describe("payment at the booking partner", () => {
       registration: null,
       userErrors: [{ field: ["input", "registrationId"], code: "INVALID_STATE", message: "This registration is on the waitlist: nothing is due until a place is offered." }],
     });
-    expect(rowCounts(mail.server)).toEqual(before);
+    expect(await rowCounts(mail.server)).toEqual(before);
   });
 
   it("confirms a waitlisted registration already paid in full when it is promoted, and never lapses its offer", async () => {
@@ -275,7 +275,9 @@ describe("payment at the booking partner", () => {
     const waiting = await mail.server.gql(REGISTER, { input: registrationInput(small) });
     const { id } = waiting.data.register.registration;
     const at = mail.server.clock.now();
-    mail.server.app.deps.db.insert(payments).values({ id: `pay_legacy_${id}`, registrationId: id, amountMinor: 125000, currency: "USD", method: "card", reference: "legacy", receivedAt: at, createdAt: at }).run();
+    await mail.server.app.deps.db.transaction((tx) =>
+      tx.insert(payments).values({ id: `pay_legacy_${id}`, registrationId: id, amountMinor: 125000, currency: "USD", method: "card", reference: "legacy", receivedAt: at, createdAt: at }).run(),
+    );
 
     // when the seat is freed
     await mail.server.admin(CANCEL, { id: first.data.register.registration.id });
@@ -288,6 +290,6 @@ describe("payment at the booking partner", () => {
     await mail.server.app.worker.runOnce();
     expect((await mail.server.admin(READ, { id })).data.registration.status).toBe("CONFIRMED");
     await drain(mail.server.app.worker);
-    expect(deliveries(mail.server, { registrationId: id, kind: "BOOKING_CONFIRMED" })).toHaveLength(1);
+    expect(await deliveries(mail.server, { registrationId: id, kind: "BOOKING_CONFIRMED" })).toHaveLength(1);
   });
 });

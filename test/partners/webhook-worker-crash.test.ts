@@ -1,3 +1,4 @@
+// SQLite only: several processes share one SQLite file (the deployment without PostgreSQL), which the test reads itself; test/scale-out/ runs processes on PostgreSQL.
 import type Database from "better-sqlite3";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

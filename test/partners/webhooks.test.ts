@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookDeliveries, webhookEndpoints } from "../../src/db/tables.js";
 import { deliverDueWebhooks } from "../../src/modules/webhooks/webhook-delivery.js";
 import { createCourse, REGISTER, registrationInput, courseInput, type TestCourse } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -58,6 +60,11 @@ const everyType = [
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
+
+/** Points an endpoint at a URL the API would refuse, straight in the table (a state only time or DNS could make). */
+async function setEndpointUrl(server: TestServer, id: string, url: string): Promise<void> {
+  await server.app.deps.db.transaction((tx) => tx.update(webhookEndpoints).set({ url }).where(eq(webhookEndpoints.id, id)).run());
+}
 
 describe("signed webhooks", () => {
   let mail: MailHarness;
@@ -385,7 +392,7 @@ describe("signed webhooks", () => {
     // given an endpoint whose host name the resolver never answers for
     const hooks = await receiver();
     const endpoint = await createEndpoint(server.adminKey, { url: hooks.url, eventTypes: ["WEBHOOK_PING"] });
-    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run("http://never-answers.example/hooks", endpoint.id);
+    await setEndpointUrl(server, endpoint.id, "http://never-answers.example/hooks");
     await server.admin(PING, { id: endpoint.id });
 
     // when the worker sends with a 300 ms deadline
@@ -403,9 +410,12 @@ describe("signed webhooks", () => {
   it("renews the lease once the name is resolved, and keeps it at least twice the send's deadline", async () => {
     // given an endpoint whose name takes 50 s (of the test clock) to resolve, and a receiver that notes the lease it is sent under
     const leases: number[] = [];
-    const noting = createServer((request, response) => {
-      const row = server.app.deps.db.$client.prepare("SELECT claimed_until AS claimedUntil FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'PENDING'").get(endpointId) as { claimedUntil: number };
-      leases.push(row.claimedUntil);
+    const noting = createServer(async (request, response) => {
+      const [row] = await server.app.deps.db
+        .select({ claimedUntil: webhookDeliveries.claimedUntil })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, "PENDING")));
+      leases.push(row!.claimedUntil!.getTime());
       request.resume();
       response.writeHead(204).end();
     });
@@ -413,7 +423,7 @@ describe("signed webhooks", () => {
     const port = (noting.address() as AddressInfo).port;
     const endpoint = await createEndpoint(server.adminKey, { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ["WEBHOOK_PING"] });
     const endpointId = endpoint.id;
-    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run(`http://slow-dns.example:${port}/hooks`, endpoint.id);
+    await setEndpointUrl(server, endpoint.id, `http://slow-dns.example:${port}/hooks`);
     await server.admin(PING, { id: endpoint.id });
     const slowLookup = async () => {
       server.clock.advance(50 * SECOND);
@@ -629,7 +639,7 @@ describe("webhook URLs outside development", () => {
 
   it("refuses loopback, private, link-local and non-http(s) URLs, changing nothing", async () => {
     // given
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const refusedAddresses = [
       "http://127.0.0.1/hooks",
       "http://10.0.0.1/hooks",
@@ -660,7 +670,7 @@ describe("webhook URLs outside development", () => {
     // a scheme other than http(s) is refused already by the URL scalar of the contract, before any resolver runs
     const ftp = await server.admin(CREATE_ENDPOINT, { input: { url: "ftp://files.example/hooks", eventTypes: ["WEBHOOK_PING"] } });
     expect(ftp.errors?.[0]).toMatchObject({ message: expect.stringContaining("URL must use http or https"), extensions: { code: "BAD_USER_INPUT" } });
-    expect(rowCounts(server)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
 
     // a 6to4 address of a public IPv4 one is a public address
     const sixToFour = await server.admin(CREATE_ENDPOINT, { input: { url: "http://[2002:5db8:d70e::1]/hooks", eventTypes: ["WEBHOOK_PING"] } });
@@ -681,7 +691,7 @@ describe("webhook URLs outside development", () => {
     // given an endpoint whose host pointed at a public address when it was made, and at loopback now (DNS rebinding)
     const created = await server.admin(CREATE_ENDPOINT, { input: { url: "http://93.184.215.14/hooks", eventTypes: ["WEBHOOK_PING"] } });
     const id = created.data.createWebhookEndpoint.endpoint.id;
-    server.app.deps.db.$client.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?").run(hooks.url, id);
+    await setEndpointUrl(server, id, hooks.url);
 
     // when a message is due
     await server.admin(PING, { id });

@@ -1,12 +1,14 @@
+// SQLite only: it reads SQLite's EXPLAIN QUERY PLAN of the statements the server runs (PostgreSQL plans otherwise; that both dialects have the same indexes is schema-drift.test.ts's check).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOUR_MS } from "../../src/common/time.js";
+import type { SqliteDb } from "../../src/db/sqlite.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /*
  * What keeps seatsRemaining, totalCount, register's seat check, the admin list's pages and
  * the scheduler's scans as fast at a million registrations as at a thousand, checked on
- * the statements the server really runs (captured by openDatabase's onStatement hook):
+ * the statements the server really runs (captured by the database's onStatement hook):
  * SQLite's EXPLAIN QUERY PLAN for each must read registrations (and the scheduler's tables)
  * only through an index range or an index-ordered walk cut off by LIMIT, never a whole-table
  * SCAN or a sort of every matching row, and nothing may COUNT registrations.
@@ -38,7 +40,7 @@ interface Planned {
 async function plannedStatements(server: TestServer, action: () => Promise<unknown>): Promise<Planned[]> {
   const from = server.statements.length;
   await action();
-  const sqlite = server.app.deps.db.$client;
+  const sqlite = (server.app.deps.db as SqliteDb).writer;
   return server.statements.slice(from).map((sql) => {
     // The plan does not depend on the values: bind nulls for drizzle's `?` placeholders.
     const parameters = Array<null>((sql.match(/\?/g) ?? []).length).fill(null);

@@ -58,7 +58,7 @@ describe("raising an event's capacity", () => {
     expect(await registration(newcomer.id)).toMatchObject({ waitlistPosition: 2 });
     // and the offer is mailed
     await drain(mail.server.app.worker);
-    const offer = receivedEmail(mail, first.id, "WAITLIST_PLACE_OFFERED");
+    const offer = await receivedEmail(mail, first.id, "WAITLIST_PLACE_OFFERED");
     expect(offer.envelope.to).toHaveLength(1);
   });
 

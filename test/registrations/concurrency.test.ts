@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newId, newReference } from "../../src/common/ids.js";
-import { registrations } from "../../src/db/schema.js";
+import { registrations } from "../../src/db/tables.js";
 import { countSeatsHeld } from "../../src/modules/events/events.service.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -38,7 +39,7 @@ describe("register under concurrency", () => {
     const statuses = results.map((result) => result.data.register.registration.status);
     expect(statuses.filter((status) => status === "PENDING_REVIEW")).toHaveLength(1);
     expect(statuses.filter((status) => status === "WAITLISTED")).toHaveLength(49);
-    expect(countSeatsHeld(server.app.deps.db, course.id)).toBe(3);
+    expect(await countSeatsHeld(server.app.deps.db, course.id)).toBe(3);
     const { data } = await server.admin(WAITLIST, { id: course.id });
     expect(data.event.seatsRemaining).toBe(0);
     expect(data.event.registrations.edges.map((edge: { node: { waitlistPosition: number } }) => edge.node.waitlistPosition)).toEqual(Array.from({ length: 49 }, (_, i) => i + 1));
@@ -50,7 +51,7 @@ describe("register under concurrency", () => {
     const statuses = results.map((result) => result.data.register.registration.status);
     expect(statuses.filter((status) => status === "PENDING_REVIEW")).toHaveLength(100);
     expect(statuses.filter((status) => status === "WAITLISTED")).toHaveLength(400);
-    expect(countSeatsHeld(server.app.deps.db, course.id)).toBe(100);
+    expect(await countSeatsHeld(server.app.deps.db, course.id)).toBe(100);
   });
 
   it.each(Array.from({ length: ROUNDS }, (_, round) => round + 1))("makes one registration of 10 concurrent retries with one idempotency key, all answered alike (round %i)", async (round) => {
@@ -61,8 +62,8 @@ describe("register under concurrency", () => {
     expect(new Set(payloads.map((payload) => JSON.stringify(payload))).size).toBe(1);
     expect(payloads[0].userErrors).toEqual([]);
     expect(payloads[0].manageToken).toMatch(/^mt_/);
-    const count = server.app.deps.db.$client.prepare("SELECT count(*) AS n FROM registrations WHERE event_id = ?").get(course.id) as { n: number };
-    expect(count.n).toBe(1);
+    const [made] = await server.app.deps.db.select({ n: count() }).from(registrations).where(eq(registrations.eventId, course.id));
+    expect(made!.n).toBe(1);
   });
 
   describe("negative control: an unsafe register with an await between the seat check and the insert", () => {
@@ -83,31 +84,34 @@ describe("register under concurrency", () => {
         const chunks: Buffer[] = [];
         for await (const chunk of request) chunks.push(chunk as Buffer);
         const { email } = JSON.parse(Buffer.concat(chunks).toString());
-        const held = countSeatsHeld(db, course.id);
+        const held = await countSeatsHeld(db, course.id);
         // Wait until every concurrent request has made its check (or 2 s have passed): on a
         // loaded machine a 1 ms pause let requests run one after another and hid the race.
         checked++;
         if (checked >= concurrentRequests) releaseAll();
         await Promise.race([allChecked, new Promise((resolve) => setTimeout(resolve, 2_000))]);
         const now = new Date();
-        db.insert(registrations)
-          .values({
-            id: newId("registration"),
-            eventId: course.id,
-            reference: newReference("UNS"),
-            status: held < 3 ? "PENDING_REVIEW" : "WAITLISTED",
-            firstName: "Un",
-            lastName: "Safe",
-            email,
-            emailNormalized: email,
-            profession: "PSYCHIATRIST",
-            manageTokenHash: newId("registration"),
-            amountDueMinor: 0,
-            waitlistedAt: held < 3 ? null : now,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .run();
+        await db.transaction((tx) =>
+          tx
+            .insert(registrations)
+            .values({
+              id: newId("registration"),
+              eventId: course.id,
+              reference: newReference("UNS"),
+              status: held < 3 ? "PENDING_REVIEW" : "WAITLISTED",
+              firstName: "Un",
+              lastName: "Safe",
+              email,
+              emailNormalized: email,
+              profession: "PSYCHIATRIST",
+              manageTokenHash: newId("registration"),
+              amountDueMinor: 0,
+              waitlistedAt: held < 3 ? null : now,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .run(),
+        );
         response.end("{}");
       });
       await new Promise<void>((resolve) => unsafe.listen(0, "127.0.0.1", resolve));
@@ -117,7 +121,7 @@ describe("register under concurrency", () => {
 
     it("oversells under the same load, which proves the load overlaps and the safe tests can fail", async () => {
       await Promise.all(Array.from({ length: concurrentRequests }, (_, i) => fetch(unsafeUrl, { method: "POST", body: JSON.stringify({ email: `unsafe${i}@clinic.example` }) })));
-      expect(countSeatsHeld(server.app.deps.db, course.id)).toBeGreaterThan(3);
+      expect(await countSeatsHeld(server.app.deps.db, course.id)).toBeGreaterThan(3);
     });
   });
 });

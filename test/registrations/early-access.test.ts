@@ -41,7 +41,7 @@ describe("requestEarlyAccess does not flood the course contact", () => {
     expect(answers.every((answer) => answer.data.requestEarlyAccess.userErrors.length === 0)).toBe(true);
     const states = new Set(answers.map((answer) => JSON.stringify(answer.data.requestEarlyAccess.registration.accessGrant)));
     expect([...states]).toEqual([JSON.stringify({ earlyAccessRequestedAt: "2023-06-01T12:00:00.000Z", earlyAccessReason: "I am on leave the month before" })]);
-    expect(deliveries(mail.server, { registrationId: who.id, kind: "EARLY_ACCESS_REQUESTED" })).toHaveLength(1);
+    expect(await deliveries(mail.server, { registrationId: who.id, kind: "EARLY_ACCESS_REQUESTED" })).toHaveLength(1);
     expect(mail.smtp.to(contact)).toHaveLength(1);
     const timeline = (await mail.server.admin(TIMELINE, { id: who.id })).data.registration.timeline.map((change: { action: string }) => change.action);
     expect(timeline.filter((action: string) => action === "EARLY_ACCESS_REQUESTED")).toHaveLength(1);

@@ -55,7 +55,7 @@ describe("eligibilityAnswers may be left out", () => {
 
   it("refuses it with NOT_ELIGIBLE naming every required criterion when the event has some, storing nothing", async () => {
     // given
-    const before = snapshotDatabase(server);
+    const before = await snapshotDatabase(server);
 
     // when
     const { data, errors } = await server.gql(REGISTER, { input: withoutAnswers(registrationInput(selective)) });
@@ -67,6 +67,6 @@ describe("eligibilityAnswers may be left out", () => {
     expect(data.register.userErrors).toEqual(
       required.map((criterion) => ({ field: ["input", "eligibilityAnswers"], code: "NOT_ELIGIBLE", message: `Criterion ${criterion.position} is required and was not answered: ${criterion.text}` })),
     );
-    expect(snapshotDatabase(server)).toEqual(before);
+    expect(await snapshotDatabase(server)).toEqual(before);
   });
 });

@@ -25,13 +25,13 @@ describe("register", () => {
 
   /** Runs register and checks the expected userError came back with nothing stored. */
   async function expectRefused(input: unknown, code: string, field?: string[]) {
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const { data, errors } = await server.gql(REGISTER, { input });
     expect(errors).toBeUndefined();
     expect(data.register.registration).toBeNull();
     expect(data.register.manageToken).toBeNull();
     expect(data.register.userErrors).toEqual(expect.arrayContaining([expect.objectContaining({ code, ...(field ? { field } : {}) })]));
-    expect(rowCounts(server)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
     return data.register.userErrors as { code: string; message: string; field: string[] }[];
   }
 
@@ -105,11 +105,11 @@ describe("register", () => {
   });
 
   it("rejects an invalid email address as a GraphQL input error, storing nothing", async () => {
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const { status, errors } = await server.gql(REGISTER, { input: registrationInput(course, {}, { email: "not-an-email" }) });
     expect(status).toBe(400);
     expect(errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    expect(rowCounts(server)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
   });
 
   it("reports an unknown or draft event as NOT_FOUND", async () => {
@@ -158,18 +158,18 @@ describe("register", () => {
     const retry = await server.gql(REGISTER, { input });
     // then
     expect(retry.data.register).toEqual(first.data.register);
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const conflict = await server.gql(REGISTER, { input: { ...input, accessibilityNeeds: "Step-free seating" } });
     expect(conflict.data.register.userErrors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_CONFLICT", field: ["input", "idempotencyKey"] })]);
-    expect(rowCounts(server)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
   });
 
   it("scopes idempotency keys to the caller: another caller's key replays nothing", async () => {
     // given a public registration with a key
     await server.gql(REGISTER, { input: registrationInput(course, { idempotencyKey: "shared-key-1" }) });
     // when a partner's server uses the same key for another person
-    const organisation = createOrganisation(server.app.deps, { slug: "mila-idempotency", name: "Mentalizing Initiative Los Angeles" });
-    const { key } = createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "mila server", organisationId: organisation.id });
+    const organisation = await createOrganisation(server.app.deps, { slug: "mila-idempotency", name: "Mentalizing Initiative Los Angeles" });
+    const { key } = await createApiKey(server.app.deps.db, server.clock, { kind: "SECRET", name: "mila server", organisationId: organisation.id });
     const { data } = await server.gql(REGISTER, { input: registrationInput(course, { idempotencyKey: "shared-key-1" }) }, { token: key });
     // then it is a registration of its own, attributed to the partner
     expect(data.register.userErrors).toEqual([]);

@@ -1,5 +1,7 @@
+import { count, ne } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOUR_MS } from "../../src/common/time.js";
+import { registrationChanges, registrationCounts, registrations } from "../../src/db/tables.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
@@ -47,14 +49,17 @@ function mulberry32(seed: number): () => number {
 
 type Counts = Record<string, number>;
 
-function keptCounts(server: TestServer): Counts {
-  const rows = server.app.deps.db.$client.prepare("SELECT event_id, status, count FROM registration_counts WHERE count <> 0").all() as { event_id: string; status: string; count: number }[];
-  return Object.fromEntries(rows.map((row) => [`${row.event_id} ${row.status}`, row.count]));
+async function keptCounts(server: TestServer): Promise<Counts> {
+  const rows = await server.app.deps.db.select().from(registrationCounts).where(ne(registrationCounts.count, 0));
+  return Object.fromEntries(rows.map((row) => [`${row.eventId} ${row.status}`, row.count]));
 }
 
-function freshCounts(server: TestServer): Counts {
-  const rows = server.app.deps.db.$client.prepare("SELECT event_id, status, COUNT(*) AS n FROM registrations GROUP BY event_id, status").all() as { event_id: string; status: string; n: number }[];
-  return Object.fromEntries(rows.map((row) => [`${row.event_id} ${row.status}`, row.n]));
+async function freshCounts(server: TestServer): Promise<Counts> {
+  const rows = await server.app.deps.db
+    .select({ eventId: registrations.eventId, status: registrations.status, n: count() })
+    .from(registrations)
+    .groupBy(registrations.eventId, registrations.status);
+  return Object.fromEntries(rows.map((row) => [`${row.eventId} ${row.status}`, row.n]));
 }
 
 const sumOf = (counts: Counts, eventId: string | null, statuses: string[] | null) =>
@@ -122,15 +127,15 @@ describe("registration counts kept by the database", () => {
     }
 
     // then the mix did exercise every path the counts must follow
-    const actions = server.app.deps.db.$client.prepare("SELECT action, COUNT(*) AS n FROM registration_changes GROUP BY action").all() as { action: string; n: number }[];
+    const actions = await server.app.deps.db.select({ action: registrationChanges.action, n: count() }).from(registrationChanges).groupBy(registrationChanges.action);
     const byAction = Object.fromEntries(actions.map((row) => [row.action, row.n]));
     expect(Object.values(done).reduce((a, b) => a + b, 0)).toBe(OPERATIONS);
     for (const action of ["REGISTERED", "APPROVED", "REJECTED", "PAID_IN_FULL", "CANCELLED", "PROMOTED", "OFFER_LAPSED"]) {
       expect(byAction[action] ?? 0, `${action} in ${JSON.stringify(byAction)}`).toBeGreaterThan(0);
     }
     // and the kept counts are the truth
-    const fresh = freshCounts(server);
-    expect(keptCounts(server)).toEqual(fresh);
+    const fresh = await freshCounts(server);
+    expect(await keptCounts(server)).toEqual(fresh);
     // and so is everything the API reads from them
     const holding = ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED"];
     for (const course of courses) {

@@ -33,7 +33,7 @@ describe("/healthz and /readyz", () => {
     // given
     const broken = await startTestServer();
     const brokenBase = new URL(broken.url).origin;
-    broken.app.deps.db.$client.close();
+    await broken.app.deps.db.close();
 
     // when
     const ready = await fetch(`${brokenBase}/readyz`);

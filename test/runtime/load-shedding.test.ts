@@ -1,3 +1,4 @@
+// SQLite only: the server process runs on a SQLite file of its own, which the test reads directly (its reads over HTTP are shed).
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";

@@ -91,7 +91,7 @@ describe("a file-system error is reported with its code once", () => {
       await server.app.worker.runOnce();
 
       // then
-      const [row] = deliveries(server, { registrationId: data.register.registration.id });
+      const [row] = await deliveries(server, { registrationId: data.register.registration.id });
       expect(row!.status).not.toBe("SENT");
       expect(row!.lastError).toBe(`EEXIST: file already exists, mkdir '${mailDir}'`);
     } finally {

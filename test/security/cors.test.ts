@@ -1,6 +1,7 @@
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken, newToken } from "../../src/auth/tokens.js";
+import { openDatabase } from "../../src/db/client.js";
+import { apiKeys } from "../../src/db/tables.js";
 import { PUBLISHABLE_ORIGINS_TTL_MS } from "../../src/modules/api-keys/api-keys.service.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { createKey, createPartner, REVOKE_API_KEY } from "./fixtures.js";
@@ -116,17 +117,16 @@ describe("CORS and publishable keys", () => {
     // given
     const origin = "https://cli-made.example";
     await preflight(origin);
-    const db = new Database(server.app.deps.config.databasePath);
+    // Connections of their own, as the CLI's: the server hears of the write as of another process's.
+    const other = openDatabase(server.app.deps.config.database);
     const key = newToken("publishableKey");
-    db.prepare("INSERT INTO api_keys (id, kind, name, prefix, hash, organisation_id, allowed_origins, created_at) VALUES (?, 'PUBLISHABLE', 'cli', ?, ?, ?, ?, ?)").run(
-      "key_01ARZ3NDEKTSV4RRFFQ69G5FAV",
-      key.slice(0, 10),
-      hashToken(key),
-      partnerId,
-      JSON.stringify([origin]),
-      Date.now(),
+    await other.transaction((tx) =>
+      tx
+        .insert(apiKeys)
+        .values({ id: "key_01ARZ3NDEKTSV4RRFFQ69G5FAV", kind: "PUBLISHABLE", name: "cli", prefix: key.slice(0, 10), hash: hashToken(key), organisationId: partnerId, allowedOrigins: [origin], createdAt: new Date() })
+        .run(),
     );
-    db.close();
+    await other.close();
 
     // when
     await new Promise((resolve) => setTimeout(resolve, PUBLISHABLE_ORIGINS_TTL_MS + 200));

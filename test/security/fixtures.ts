@@ -1,3 +1,6 @@
+import { getTableName, is, Table } from "drizzle-orm";
+import * as tables from "../../src/db/tables.js";
+import { countRows } from "../helpers/db.js";
 import type { TestServer } from "../helpers/server.js";
 
 /* Partners, keys and their roles on events, set up through the admin API. */
@@ -44,8 +47,11 @@ export async function createKey(
   return { key: data.createApiKey.key, id: data.createApiKey.apiKey.id };
 }
 
-export function rowCounts(server: TestServer): Record<string, number> {
-  const client = server.app.deps.db.$client;
-  const tables = client.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name").all() as { name: string }[];
-  return Object.fromEntries(tables.map(({ name }) => [name, (client.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+/** Row counts of every data table, on either dialect: equal before and after means nothing changed. */
+export async function rowCounts(server: TestServer): Promise<Record<string, number>> {
+  const names = Object.values(tables)
+    .filter((value) => is(value, Table))
+    .map((table) => getTableName(table as Table))
+    .sort();
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, await countRows(server, name)] as const)));
 }

@@ -171,7 +171,7 @@ describe("input hygiene: control and invisible characters, and lengths in charac
 
   it("refuses line breaks, tabs, NUL and direction controls in every one-line field, and NUL, lone CR and direction controls in multi-line ones, changing nothing", async () => {
     // given
-    const before = { rows: snapshotDatabase(server), counts: rowCounts(server) };
+    const before = { rows: (await snapshotDatabase(server)), counts: (await rowCounts(server)) };
     const wrong: string[] = [];
     const kinds = { oneLine: 0, multiLine: 0, typed: 0 };
 
@@ -198,7 +198,7 @@ describe("input hygiene: control and invisible characters, and lengths in charac
     expect(kinds.oneLine).toBeGreaterThan(50);
     expect(kinds.multiLine).toBe(MULTI_LINE.size);
     expect(kinds.typed).toBeGreaterThan(15);
-    expect({ rows: snapshotDatabase(server), counts: rowCounts(server) }).toEqual(before);
+    expect({ rows: (await snapshotDatabase(server)), counts: (await rowCounts(server)) }).toEqual(before);
   });
 
   it("says which field and which character, in words", async () => {

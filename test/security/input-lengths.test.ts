@@ -79,7 +79,7 @@ describe("maximum lengths of string inputs", () => {
 
   it(`refuses a ${TOO_LONG.length}-character value in every string field and writes nothing`, async () => {
     // given
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const accepted: string[] = [];
     let probes = 0;
 
@@ -97,7 +97,7 @@ describe("maximum lengths of string inputs", () => {
     // then
     expect(probes).toBeGreaterThan(60);
     expect(accepted).toEqual([]);
-    expect(rowCounts(server)).toEqual(before);
+    expect(await rowCounts(server)).toEqual(before);
   });
 
   it("accepts every one of those inputs as it was, so the refusals above were about length", async () => {

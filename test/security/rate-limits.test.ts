@@ -28,9 +28,9 @@ describe("rate limits with the default settings", () => {
     // when: a clinic registers its staff from one address
     const results = [];
     for (let i = 0; i < 60; i++) results.push(await server.gql(REGISTER, { input: registrationInput(course) }));
-    const before = rowCounts(server);
+    const before = await rowCounts(server);
     const refused = await server.gql(REGISTER, { input: registrationInput(course) });
-    const after = rowCounts(server);
+    const after = await rowCounts(server);
     server.clock.advance(60_000);
     const nextMinute = await server.gql(REGISTER, { input: registrationInput(course) });
 

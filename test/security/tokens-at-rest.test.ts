@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SqliteDb } from "../../src/db/sqlite.js";
+import { events } from "../../src/db/tables.js";
+import { snapshotDatabase } from "../helpers/db-snapshot.js";
 import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import { deliveries, drain, receivedEmail, startMailHarness, type MailHarness } from "../mail/mail-harness.js";
 
@@ -71,14 +74,14 @@ describe("no live credential is stored in clear", () => {
   afterAll(() => mail.close());
 
   it("sends every email, and each one's links work: the manage link reads the booking, the sign-in link works once, the newsletter links act", async () => {
-    expect(deliveries(mail.server).every((row) => row.status === "SENT")).toBe(true);
+    expect((await deliveries(mail.server)).every((row) => row.status === "SENT")).toBe(true);
 
-    const received = receivedEmail(mail, registration.id, "REGISTRATION_RECEIVED");
+    const received = await receivedEmail(mail, registration.id, "REGISTRATION_RECEIVED");
     emailedManageToken = linkToken(received.parsed.text!, "manage");
     const read = await mail.server.gql(READ_REGISTRATION, { id: registration.id }, { token: emailedManageToken });
     expect(read.data.registration).toEqual({ id: registration.id, reference: registration.reference });
 
-    const [signInRow] = deliveries(mail.server, { kind: "REGISTRANT_SIGN_IN" });
+    const [signInRow] = await deliveries(mail.server, { kind: "REGISTRANT_SIGN_IN" });
     const signInEmail = mail.smtp.received.find((message) => message.messageId === signInRow!.messageId)!;
     const link = linkToken(signInEmail.parsed.text!, "sign-in");
     const first = await mail.server.gql(SIGN_IN, { token: link });
@@ -86,7 +89,7 @@ describe("no live credential is stored in clear", () => {
     sessionToken = first.data.signInWithLink.sessionToken;
     expect((await mail.server.gql(SIGN_IN, { token: link })).data.signInWithLink).toEqual({ sessionToken: null, userErrors: [{ code: "INVALID" }] });
 
-    const [newsletterRow] = deliveries(mail.server, { kind: "NEWSLETTER_CONFIRM" });
+    const [newsletterRow] = await deliveries(mail.server, { kind: "NEWSLETTER_CONFIRM" });
     const newsletterEmail = mail.smtp.received.find((message) => message.messageId === newsletterRow!.messageId)!;
     expect((await mail.server.gql(CONFIRM, { token: linkToken(newsletterEmail.parsed.text!, "newsletter/confirm") })).data.confirmNewsletterSubscription.ok).toBe(true);
     expect((await mail.server.gql(UNSUBSCRIBE, { token: linkToken(newsletterEmail.parsed.text!, "newsletter/unsubscribe") })).data.unsubscribeFromNewsletter.ok).toBe(true);
@@ -104,40 +107,39 @@ describe("no live credential is stored in clear", () => {
   });
 
   it("a resent sign-in email carries a fresh link that works, though the first was spent", async () => {
-    const [signInRow] = deliveries(mail.server, { kind: "REGISTRANT_SIGN_IN" });
+    const [signInRow] = await deliveries(mail.server, { kind: "REGISTRANT_SIGN_IN" });
     const resent = await mail.server.admin(RESEND, { id: signInRow!.id });
     await drain(mail.server.app.worker);
-    const copy = deliveries(mail.server, { kind: "REGISTRANT_SIGN_IN" }).find((row) => row.id === resent.data.resendEmail.id)!;
+    const copy = (await deliveries(mail.server, { kind: "REGISTRANT_SIGN_IN" })).find((row) => row.id === resent.data.resendEmail.id)!;
     expect(copy.status).toBe("SENT");
     const message = mail.smtp.received.find((received) => received.messageId === copy.messageId)!;
     expect((await mail.server.gql(SIGN_IN, { token: linkToken(message.parsed.text!, "sign-in") })).data.signInWithLink.sessionToken).toMatch(/^st_/);
   });
 
-  it("keeps no token that works anywhere in a copy of the database: not in any text column of any table, nor in the file's bytes", async () => {
+  it("keeps no token that works anywhere in a copy of the database: not in any text column of any table, nor (SQLite) in the file's bytes", async () => {
     // given the candidates check really tells live tokens (a positive control)
     for (const token of [registerToken, emailedManageToken, sessionToken, mail.server.adminKey]) expect(await isLive(token)).toBe(true);
-    // when a copy of the database is taken and every text value of every table is read
-    const sqlite = mail.server.app.deps.db.$client;
-    const copyPath = join(mail.server.dir, "copy.db");
-    await sqlite.backup(copyPath);
-    const copy = new Database(copyPath, { readonly: true });
+    // when every text value of every table is read (JSON values' strings too)
     const candidates = new Set<string>();
     let textValues = 0;
-    const tables = copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    for (const { name } of tables) {
-      for (const row of copy.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
-        for (const value of Object.values(row)) {
-          if (typeof value !== "string") continue;
-          textValues++;
-          for (const match of value.matchAll(tokenShape)) candidates.add(match[0]);
-        }
+    const visit = (value: unknown): void => {
+      if (typeof value === "string") {
+        textValues++;
+        for (const match of value.matchAll(tokenShape)) candidates.add(match[0]);
+      } else if (value && typeof value === "object" && !(value instanceof Date)) {
+        for (const inner of Object.values(value)) visit(inner);
       }
-    }
-    copy.close();
-    // and the live database file and its write-ahead log are read byte by byte
-    const databasePath = mail.server.app.deps.config.databasePath;
-    for (const file of [databasePath, `${databasePath}-wal`, copyPath]) {
-      if (existsSync(file)) for (const match of readFileSync(file).toString("latin1").matchAll(tokenShape)) candidates.add(match[0]);
+    };
+    for (const rows of Object.values(await snapshotDatabase(mail.server, { ignore: [] }))) visit(rows);
+    const db = mail.server.app.deps.db;
+    if (db.dialect === "sqlite") {
+      // and, on SQLite, a copy of the database file, the live file and its write-ahead log are read byte by byte
+      const copyPath = join(mail.server.dir, "copy.db");
+      await (db as SqliteDb).writer.backup(copyPath);
+      const databasePath = mail.server.app.deps.config.databasePath!;
+      for (const file of [databasePath, `${databasePath}-wal`, copyPath]) {
+        if (existsSync(file)) for (const match of readFileSync(file).toString("latin1").matchAll(tokenShape)) candidates.add(match[0]);
+      }
     }
     // then nothing found there does anything
     expect(textValues).toBeGreaterThan(100);
@@ -147,7 +149,8 @@ describe("no live credential is stored in clear", () => {
   });
 
   it("refuses manage tokens 365 days after the event's last session ends, with a clear message; sessions and admin keys are not affected", async () => {
-    const endsAt = (mail.server.app.deps.db.$client.prepare("SELECT ends_at AS endsAt FROM events WHERE id = ?").get(course.id) as { endsAt: number }).endsAt;
+    const [event] = await mail.server.app.deps.db.select({ endsAt: events.endsAt }).from(events).where(eq(events.id, course.id));
+    const endsAt = event!.endsAt.getTime();
     expect(new Date(endsAt).toISOString()).toBe("2023-10-06T23:30:00.000Z");
     // a day short of the year: both kinds of manage token still work
     mail.server.clock.set(new Date(endsAt + 364 * DAY_MS));

@@ -9,7 +9,7 @@ import { ApiKey, ApiKeyPayload, CreateApiKeyInput, CreateApiKeyPayload } from ".
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   @Query(() => [ApiKey], { description: "Admins only. Every API key, newest first, revoked ones included." })
-  apiKeys(@Ctx() ctx: Context): ApiKeyRow[] {
+  apiKeys(@Ctx() ctx: Context): Promise<ApiKeyRow[]> {
     requireAdmin(ctx);
     return listApiKeys(ctx.deps.db);
   }
@@ -17,8 +17,8 @@ export class ApiKeyResolver {
   @Mutation(() => CreateApiKeyPayload, { description: "Admin. Creates a key; the response is the only place the key is ever shown." })
   createApiKey(@Ctx() ctx: Context, @Arg("input", () => CreateApiKeyInput) input: CreateApiKeyInput) {
     requireAdmin(ctx);
-    return toPayload(() => {
-      const { key, row } = createApiKey(ctx.deps.db, ctx.deps.clock, input);
+    return toPayload(async () => {
+      const { key, row } = await createApiKey(ctx.deps.db, ctx.deps.clock, input);
       return { key, apiKey: row };
     });
   }
@@ -26,7 +26,7 @@ export class ApiKeyResolver {
   @Mutation(() => ApiKeyPayload, { description: "Admin. Revokes a key at once; requests with it then fail with UNAUTHENTICATED." })
   revokeApiKey(@Ctx() ctx: Context, @Arg("id", () => ID) id: string) {
     requireAdmin(ctx);
-    return toPayload(() => ({ apiKey: revokeApiKey(ctx.deps.db, ctx.deps.clock, id) }));
+    return toPayload(async () => ({ apiKey: await revokeApiKey(ctx.deps.db, ctx.deps.clock, id) }));
   }
 
   @FieldResolver(() => Organisation, { nullable: true })

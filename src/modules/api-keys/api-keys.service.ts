@@ -3,7 +3,7 @@ import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { forbiddenCharacter, InputChecker, limits } from "../../common/validate.js";
 import { hashToken, newToken } from "../../auth/tokens.js";
-import type { Db } from "../../db/client.js";
+import type { Db } from "../../db/database.js";
 import { apiKeys, organisations } from "../../db/tables.js";
 import type { Clock } from "../../common/clock.js";
 
@@ -54,7 +54,7 @@ export function notAnOriginMessage(label: string, raw: string): string {
 }
 
 /** Creates a key and returns it in clear text: the only time it is ever shown. */
-export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { key: string; row: ApiKeyRow } {
+export async function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): Promise<{ key: string; row: ApiKeyRow }> {
   const check = new InputChecker();
   const name = check.requiredText(["input", "name"], input.name, limits.name);
   let organisationId: string | null = null;
@@ -64,7 +64,7 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
   } else {
     organisationId = input.organisationId ?? null;
     if (!organisationId) check.add("REQUIRED", "Partner keys belong to an organisation.", ["input", "organisationId"]);
-    else if (!db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()) {
+    else if (!(await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get())) {
       check.add("NOT_FOUND", "No organisation has this id.", ["input", "organisationId"]);
     }
   }
@@ -88,11 +88,14 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
   }
   check.throwIfAny();
   const key = newToken(input.kind === "ADMIN" ? "adminKey" : input.kind === "PUBLISHABLE" ? "publishableKey" : "secretKey");
-  const row = db
-    .insert(apiKeys)
-    .values({ id: newId("apiKey"), kind: input.kind, name, prefix: key.slice(0, 10), hash: hashToken(key), organisationId, allowedOrigins: origins, createdAt: clock.now() })
-    .returning()
-    .get();
+  const row = await db.transaction(
+    async (tx) =>
+      (await tx
+        .insert(apiKeys)
+        .values({ id: newId("apiKey"), kind: input.kind, name, prefix: key.slice(0, 10), hash: hashToken(key), organisationId, allowedOrigins: origins, createdAt: clock.now() })
+        .returning()
+        .get())!,
+  );
   forgetPublishableOrigins(db);
   return { key, row };
 }
@@ -102,26 +105,30 @@ export function createApiKey(db: Db, clock: Clock, input: CreateApiKeyInput): { 
  * key may be as short as 24 characters and need not be random, so only its first three
  * are kept to recognise it: ten would give away a large part of it.
  */
-export function ensureAdminKey(db: Db, clock: Clock, key: string, name: string): void {
-  db.insert(apiKeys)
-    .values({ id: newId("apiKey"), kind: "ADMIN", name, prefix: key.slice(0, 3), hash: hashToken(key), createdAt: clock.now() })
-    .onConflictDoNothing({ target: apiKeys.hash })
-    .run();
+export async function ensureAdminKey(db: Db, clock: Clock, key: string, name: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(apiKeys)
+      .values({ id: newId("apiKey"), kind: "ADMIN", name, prefix: key.slice(0, 3), hash: hashToken(key), createdAt: clock.now() })
+      .onConflictDoNothing({ target: apiKeys.hash })
+      .run();
+  });
 }
 
-export function listApiKeys(db: Db): ApiKeyRow[] {
+export function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
   return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all();
 }
 
-export function revokeApiKey(db: Db, clock: Clock, id: string): ApiKeyRow {
-  const row = db.update(apiKeys).set({ revokedAt: clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning().get();
-  if (row) {
-    forgetPublishableOrigins(db);
-    return row;
-  }
-  const existing = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
-  if (!existing) throw new DomainError("NOT_FOUND", "No API key has this id.", ["id"]);
-  throw new DomainError("INVALID_STATE", "This key is already revoked.", ["id"]);
+export async function revokeApiKey(db: Db, clock: Clock, id: string): Promise<ApiKeyRow> {
+  const row = await db.transaction(async (tx) => {
+    const revoked = await tx.update(apiKeys).set({ revokedAt: clock.now() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning().get();
+    if (revoked) return revoked;
+    const existing = await tx.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+    if (!existing) throw new DomainError("NOT_FOUND", "No API key has this id.", ["id"]);
+    throw new DomainError("INVALID_STATE", "This key is already revoked.", ["id"]);
+  });
+  forgetPublishableOrigins(db);
+  return row;
 }
 
 /**
@@ -131,25 +138,30 @@ export function revokeApiKey(db: Db, clock: Clock, id: string): ApiKeyRow {
  */
 export const PUBLISHABLE_ORIGINS_TTL_MS = 5_000;
 
-const originsCache = new WeakMap<Db, { origins: ReadonlySet<string>; loadedAt: number }>();
+/** The read in flight or done: concurrent requests after the TTL share one read. */
+const originsCache = new WeakMap<Db, { origins: Promise<ReadonlySet<string>>; loadedAt: number }>();
 
 function forgetPublishableOrigins(db: Db): void {
   originsCache.delete(db);
 }
 
 /** publishableOrigins, read at most once per PUBLISHABLE_ORIGINS_TTL_MS: CORS asks on every request. */
-export function cachedPublishableOrigins(db: Db): ReadonlySet<string> {
+export function cachedPublishableOrigins(db: Db): Promise<ReadonlySet<string>> {
   const now = performance.now();
   const cached = originsCache.get(db);
   if (cached && now - cached.loadedAt < PUBLISHABLE_ORIGINS_TTL_MS) return cached.origins;
-  const origins = publishableOrigins(db);
-  originsCache.set(db, { origins, loadedAt: now });
-  return origins;
+  const entry: { origins: Promise<ReadonlySet<string>>; loadedAt: number } = { origins: publishableOrigins(db), loadedAt: now };
+  originsCache.set(db, entry);
+  // A failed read is not reused: the next request reads again.
+  entry.origins.catch(() => {
+    if (originsCache.get(db) === entry) originsCache.delete(db);
+  });
+  return entry.origins;
 }
 
 /** All origins some live publishable key may be used from: the CORS allow-list. */
-export function publishableOrigins(db: Db): Set<string> {
-  const rows = db
+export async function publishableOrigins(db: Db): Promise<Set<string>> {
+  const rows = await db
     .select({ origins: apiKeys.allowedOrigins })
     .from(apiKeys)
     .where(and(eq(apiKeys.kind, "PUBLISHABLE"), isNull(apiKeys.revokedAt)))

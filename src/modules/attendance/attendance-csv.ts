@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
+import type { Reads } from "../../db/database.js";
 import { certificates, evaluations, registrations } from "../../db/tables.js";
-import type { Writer } from "../../mail/outbox.js";
 import type { EventRow } from "../events/event-rules.js";
 import { attendanceFactsOfEvent } from "./attendance.service.js";
 
@@ -16,13 +16,18 @@ export function csvCell(value: string | number | boolean | null): string {
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function attendanceCsv(db: Writer, event: EventRow): string {
-  const rows = db.select().from(registrations).where(eq(registrations.eventId, event.id)).orderBy(registrations.createdAt, registrations.id).all();
-  const facts = attendanceFactsOfEvent(db, event, rows.map((row) => row.id));
-  const evaluated = new Set(db.select({ id: evaluations.registrationId }).from(evaluations).innerJoin(registrations, eq(registrations.id, evaluations.registrationId)).where(eq(registrations.eventId, event.id)).all().map((row) => row.id));
-  const certificateOf = new Map(
-    db.select({ registrationId: certificates.registrationId, number: certificates.number, status: certificates.status }).from(certificates).innerJoin(registrations, eq(registrations.id, certificates.registrationId)).where(eq(registrations.eventId, event.id)).all().map((row) => [row.registrationId, row]),
-  );
+export async function attendanceCsv(db: Reads, event: EventRow): Promise<string> {
+  const rows = await db.select().from(registrations).where(eq(registrations.eventId, event.id)).orderBy(registrations.createdAt, registrations.id).all();
+  const facts = await attendanceFactsOfEvent(db, event, rows.map((row) => row.id));
+  const evaluatedRows = await db.select({ id: evaluations.registrationId }).from(evaluations).innerJoin(registrations, eq(registrations.id, evaluations.registrationId)).where(eq(registrations.eventId, event.id)).all();
+  const evaluated = new Set(evaluatedRows.map((row) => row.id));
+  const issued = await db
+    .select({ registrationId: certificates.registrationId, number: certificates.number, status: certificates.status })
+    .from(certificates)
+    .innerJoin(registrations, eq(registrations.id, certificates.registrationId))
+    .where(eq(registrations.eventId, event.id))
+    .all();
+  const certificateOf = new Map(issued.map((row) => [row.registrationId, row]));
   const sessionsOfEvent = facts.values().next().value?.live.map((item) => item.session) ?? [];
   const header = [
     "reference",

@@ -32,9 +32,9 @@ function errorBody(code: string, message: string) {
 }
 
 /** The caller, or a reply already sent (401 for missing or bad credentials). */
-function callerOf(deps: Deps, request: FastifyRequest, reply: FastifyReply): Viewer | null {
+async function callerOf(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<Viewer | null> {
   try {
-    const viewer = authenticate(deps.db, deps.clock, request.headers.authorization, request.headers.origin);
+    const viewer = await authenticate(deps.db, deps.clock, request.headers.authorization, request.headers.origin);
     if (viewer.role === "ANONYMOUS") {
       reply.code(401).header("www-authenticate", "Bearer").send(errorBody("UNAUTHENTICATED", "Send the same credentials as the API: Authorization: Bearer <key or token>."));
       return null;
@@ -52,14 +52,14 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
   app.get<{ Params: { number: string } }>("/verify/:number", async (request, reply) => {
     reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer").header("content-security-policy", pageSecurity).type("text/html; charset=utf-8");
     const number = request.params.number.slice(0, 60);
-    const certificate = findCertificateByNumber(deps.db, number);
+    const certificate = await findCertificateByNumber(deps.db, number);
     if (!certificate) return reply.code(404).send(unknownCertificatePage(number));
-    const event = deps.db
+    const event = (await deps.db
       .select({ timeZone: events.timeZone, startsAt: events.startsAt, endsAt: events.endsAt })
       .from(registrations)
       .innerJoin(events, eq(events.id, registrations.eventId))
       .where(eq(registrations.id, certificate.registrationId))
-      .get()!;
+      .get())!;
     return reply.send(
       verifyPage(verificationOf(certificate), {
         dates: formatDateSpan(event.startsAt, event.endsAt, event.timeZone),
@@ -71,15 +71,16 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
 
   app.get<{ Params: { file: string } }>("/certificates/:file", async (request, reply) => {
     reply.header("cache-control", "private, no-store");
-    const viewer = callerOf(deps, request, reply);
+    const viewer = await callerOf(deps, request, reply);
     if (!viewer) return reply;
     const id = /^(cer_[0-9A-Z]{26})\.pdf$/.exec(request.params.file)?.[1];
-    const document = id ? loadCertificateDocument(deps.db, deps.config, id) : null;
-    const registration = document ? deps.db.select().from(registrations).where(eq(registrations.id, document.registrationId)).get() : undefined;
+    const document = id ? await loadCertificateDocument(deps.db, deps.config, id) : null;
+    const registration = document ? await deps.db.select().from(registrations).where(eq(registrations.id, document.registrationId)).get() : undefined;
     // A certificate the caller may not have is answered exactly like a missing one.
     if (!document || !registration || !(await canDownloadCertificate({ viewer, loaders: createLoaders(deps.db) }, registration))) {
       return reply.code(404).send(errorBody("NOT_FOUND", "No certificate has this id."));
     }
+    // Drawn after the reads, outside any transaction: rendering is CPU for a while.
     const pdf = await (await certificatePdf()).renderCertificatePdf(document);
     return reply.type("application/pdf").header("content-disposition", `inline; filename="certificate-${document.certificate.number}.pdf"`).send(pdf);
   });
@@ -87,9 +88,9 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
   // The manage page fetches this with the registrant's token and shows it as an image.
   app.get<{ Params: { id: string } }>("/registrations/:id/check-in-qr.svg", async (request, reply) => {
     reply.header("cache-control", "private, no-store");
-    const viewer = callerOf(deps, request, reply);
+    const viewer = await callerOf(deps, request, reply);
     if (!viewer) return reply;
-    const registration = deps.db.select().from(registrations).where(eq(registrations.id, request.params.id.slice(0, 60))).get();
+    const registration = await deps.db.select().from(registrations).where(eq(registrations.id, request.params.id.slice(0, 60))).get();
     if (!registration?.checkInCode || !isRegistrantOrAdmin({ viewer, loaders: createLoaders(deps.db) }, registration)) {
       return reply.code(404).send(errorBody("NOT_FOUND", "No check-in code for this registration."));
     }
@@ -99,9 +100,9 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
 
   app.get<{ Params: { id: string } }>("/exports/events/:id/attendance.csv", async (request, reply) => {
     reply.header("cache-control", "private, no-store");
-    const viewer = callerOf(deps, request, reply);
+    const viewer = await callerOf(deps, request, reply);
     if (!viewer) return reply;
-    const event = deps.db.select().from(events).where(eq(events.id, request.params.id.slice(0, 60))).get();
+    const event = await deps.db.select().from(events).where(eq(events.id, request.params.id.slice(0, 60))).get();
     if (!event) {
       return viewer.role === "ADMIN" ? reply.code(404).send(errorBody("NOT_FOUND", "No event has this id.")) : reply.code(403).send(errorBody("FORBIDDEN", "Only admins and the event's host or delivery partner (secret key) may export its attendance."));
     }
@@ -111,6 +112,6 @@ export function registerAttendanceRoutes(app: FastifyInstance, deps: Deps): void
     return reply
       .type("text/csv; charset=utf-8")
       .header("content-disposition", `attachment; filename="${event.slug}-attendance.csv"`)
-      .send(attendanceCsv(deps.db, event));
+      .send(await attendanceCsv(deps.db, event));
   });
 }

@@ -51,8 +51,8 @@ async function liveAttendance(ctx: Context, registration: RegistrationRow): Prom
 @Resolver()
 export class AttendanceResolver {
   @Query(() => CertificateVerification, { nullable: true, description: "Public: confirms a certificate by its number." })
-  verifyCertificate(@Ctx() ctx: Context, @Arg("number", () => String) number: string): CertificateVerification | null {
-    const found = findCertificateByNumber(ctx.deps.db, number);
+  async verifyCertificate(@Ctx() ctx: Context, @Arg("number", () => String) number: string): Promise<CertificateVerification | null> {
+    const found = await findCertificateByNumber(ctx.deps.db, number);
     return found ? verificationOf(found) : null;
   }
 
@@ -93,14 +93,14 @@ export class AttendanceResolver {
   @Mutation(() => RegistrationPayload, { description: "Admin. Sets the minutes present for one session, with a reason kept in the timeline." })
   overrideAttendance(@Ctx() ctx: Context, @Arg("input", () => AttendanceOverrideInput) input: AttendanceOverrideInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ registration: overrideAttendance(ctx.deps, input, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => ({ registration: await overrideAttendance(ctx.deps, input, actorLabel(ctx.viewer)) }));
   }
 
   @Mutation(() => RegistrationPayload, { description: "Registrant (or admin). Once, after the first live session has started." })
   submitEvaluation(@Ctx() ctx: Context, @Arg("input", () => SubmitEvaluationInput) input: SubmitEvaluationInput) {
     return toPayload(async () => {
       await ownRegistration(ctx, input.registrationId);
-      return { registration: submitEvaluation(ctx.deps, input, actorLabel(ctx.viewer)) };
+      return { registration: await submitEvaluation(ctx.deps, input, actorLabel(ctx.viewer)) };
     });
   }
 
@@ -108,14 +108,14 @@ export class AttendanceResolver {
   claimCertificate(@Ctx() ctx: Context, @Arg("input", () => ClaimCertificateInput) input: ClaimCertificateInput) {
     return toPayload(async () => {
       await ownRegistration(ctx, input.registrationId);
-      return { certificate: claimCertificate(ctx.deps, input, actorLabel(ctx.viewer)) };
+      return { certificate: await claimCertificate(ctx.deps, input, actorLabel(ctx.viewer)) };
     });
   }
 
   @Mutation(() => CertificatePayload, { description: "Admin." })
   revokeCertificate(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("reason", () => String) reason: string) {
     requireAdmin(ctx);
-    return toPayload(() => ({ certificate: revokeCertificate(ctx.deps, id, reason, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => ({ certificate: await revokeCertificate(ctx.deps, id, reason, actorLabel(ctx.viewer)) }));
   }
 }
 

@@ -3,10 +3,10 @@ import { DomainError, type UserErrorShape } from "../../common/errors.js";
 import { newCertificateNumber, newId } from "../../common/ids.js";
 import { formatDateTime, instantToLocalDate } from "../../common/time.js";
 import { forbiddenCharacter, InputChecker, limits } from "../../common/validate.js";
+import type { Reads, Tx } from "../../db/database.js";
 import { attendanceOverrides, attendanceRecords, certificates, evaluations, events, learningObjectives, registrations, sessions } from "../../db/tables.js";
-import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
-import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { enqueueEmail } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import type { EventRow } from "../events/event-rules.js";
 import type { RegistrationRow } from "../registrations/registration-access.js";
@@ -20,6 +20,7 @@ import type { AttendanceOverrideInput, AttendanceRecordInput, ClaimCertificateIn
 export type CertificateRow = typeof certificates.$inferSelect;
 export type EvaluationRow = typeof evaluations.$inferSelect;
 type SessionRow = typeof sessions.$inferSelect;
+type AttendanceRecordRow = typeof attendanceRecords.$inferSelect;
 
 /** The most records one recordAttendance call takes. */
 export const MAX_ATTENDANCE_BATCH = 500;
@@ -58,20 +59,27 @@ export function normalizeCheckInCode(code: string): string {
  * Each record stored (not a duplicate, not refused) queues one attendance.recorded webhook
  * message in the same transaction: a scan is the fact a receiver keeps, by its nonce, and a
  * device that re-uploads a batch after a lost answer sends nothing twice.
+ *
+ * A record that is refused is refused before it writes anything, so no savepoint is needed
+ * for it to fail alone. Records run one after another (not in parallel): a later record
+ * with the same nonce must see the earlier one's row. Nothing here changes seats or a
+ * registration's status, so the event is not locked.
  */
-export function recordAttendance(deps: Deps, records: AttendanceRecordInput[], recorder: Recorder): AttendanceRecordResult[] {
-  return writeTransaction(deps.db, (tx) => {
+export async function recordAttendance(deps: Deps, records: AttendanceRecordInput[], recorder: Recorder): Promise<AttendanceRecordResult[]> {
+  return deps.db.transaction(async (tx) => {
     const eventsById = new Map<string, EventRow>();
-    const eventOf = (id: string): EventRow => {
+    const eventOf = async (id: string): Promise<EventRow> => {
       let event = eventsById.get(id);
-      if (!event) eventsById.set(id, (event = tx.select().from(events).where(eq(events.id, id)).get()!));
+      if (!event) eventsById.set(id, (event = (await tx.select().from(events).where(eq(events.id, id)).get())!));
       return event;
     };
-    return records.map((record, index) => recordOne(tx, deps, record, index, recorder, eventOf));
+    const results: AttendanceRecordResult[] = [];
+    for (const [index, record] of records.entries()) results.push(await recordOne(tx, deps, record, index, recorder, eventOf));
+    return results;
   });
 }
 
-function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index: number, recorder: Recorder, eventOf: (id: string) => EventRow): AttendanceRecordResult {
+async function recordOne(tx: Tx, deps: Deps, record: AttendanceRecordInput, index: number, recorder: Recorder, eventOf: (id: string) => Promise<EventRow>): Promise<AttendanceRecordResult> {
   const at = (field: string) => ["records", String(index), field];
   const refuse = (code: UserErrorShape["code"], message: string, field: string): AttendanceRecordResult => ({
     nonce: record.nonce,
@@ -88,24 +96,28 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
 
   // The session first: the resolver has checked that the caller runs its event, so nothing
   // below (registration ids, check-in codes, nonces) is looked up for a session of another.
-  const session = tx.select().from(sessions).where(eq(sessions.id, record.sessionId)).get();
+  const session = await tx.select().from(sessions).where(eq(sessions.id, record.sessionId)).get();
   if (!session) return refuse("NOT_FOUND", "No session has this id.", "sessionId");
   const registration = hasCode
-    ? tx.select().from(registrations).where(eq(registrations.checkInCode, normalizeCheckInCode(record.checkInCode!).slice(0, 40))).get()
-    : tx.select().from(registrations).where(eq(registrations.id, record.registrationId!)).get();
+    ? await tx.select().from(registrations).where(eq(registrations.checkInCode, normalizeCheckInCode(record.checkInCode!).slice(0, 40))).get()
+    : await tx.select().from(registrations).where(eq(registrations.id, record.registrationId!)).get();
   if (!registration) return refuse("NOT_FOUND", hasCode ? "No registration has this check-in code." : "No registration has this id.", hasCode ? "checkInCode" : "registrationId");
   if (session.eventId !== registration.eventId) return refuse("INVALID", "This session belongs to another event than the registration.", "sessionId");
 
-  // Before the status check: a scan stored earlier stays a duplicate after a cancellation.
-  const existing = tx.select().from(attendanceRecords).where(and(eq(attendanceRecords.sessionId, session.id), eq(attendanceRecords.nonce, nonce))).get();
-  if (existing) {
+  // The same scan stored already is a duplicate; another scan under its nonce, a conflict.
+  const storedAlready = (existing: AttendanceRecordRow): AttendanceRecordResult => {
     const same =
       existing.registrationId === registration.id &&
       existing.action === record.action &&
       (!record.occurredAt || record.occurredAt.getTime() === existing.occurredAt.getTime());
     if (!same) return refuse("IDEMPOTENCY_CONFLICT", "This nonce was already recorded in this session for a different scan.", "nonce");
     return { nonce: record.nonce, accepted: true, duplicate: true, registration, userErrors: [] };
-  }
+  };
+  const storedWithNonce = () => tx.select().from(attendanceRecords).where(and(eq(attendanceRecords.sessionId, session.id), eq(attendanceRecords.nonce, nonce))).get();
+
+  // Before the status check: a scan stored earlier stays a duplicate after a cancellation.
+  const existing = await storedWithNonce();
+  if (existing) return storedAlready(existing);
   if (registration.status !== "CONFIRMED") return refuse("INVALID_STATE", `Only a CONFIRMED registration can be checked in; this one is ${registration.status}.`, hasCode ? "checkInCode" : "registrationId");
 
   const now = deps.clock.now();
@@ -114,7 +126,10 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
   if (occurredAt.getTime() < session.startsAt.getTime() - SCAN_WINDOW_MS || occurredAt.getTime() > session.endsAt.getTime() + SCAN_WINDOW_MS) {
     return refuse("INVALID", `occurredAt is far outside the session (${session.startsAt.toISOString()} – ${session.endsAt.toISOString()}).`, "occurredAt");
   }
-  const stored = tx
+  // DO NOTHING on the nonce: on PostgreSQL a concurrent batch (a device re-uploading after a
+  // lost answer) may have stored it since the read above; its row, committed by the time
+  // the insert yields, is then read back and answered as a duplicate or a conflict here.
+  const stored = await tx
     .insert(attendanceRecords)
     .values({
       nonce,
@@ -127,21 +142,23 @@ function recordOne(tx: Writer, deps: Deps, record: AttendanceRecordInput, index:
       apiKeyId: recorder.apiKeyId,
       method: hasCode ? "CODE" : "REGISTRATION_ID",
     })
+    .onConflictDoNothing({ target: [attendanceRecords.sessionId, attendanceRecords.nonce] })
     .returning()
     .get();
-  enqueueWebhooks(tx, now, "ATTENDANCE_RECORDED", { registration, event: eventOf(registration.eventId), attendance: { record: stored, session } });
+  if (!stored) return storedAlready((await storedWithNonce())!);
+  await enqueueWebhooks(tx, now, "ATTENDANCE_RECORDED", { registration, event: await eventOf(registration.eventId), attendance: { record: stored, session } });
   return { nonce: record.nonce, accepted: true, duplicate: false, registration, userErrors: [] };
 }
 
 /** Admin: sets the minutes present in one session; the reason goes into the timeline. */
-export function overrideAttendance(deps: Deps, input: AttendanceOverrideInput, actor: string): RegistrationRow {
+export async function overrideAttendance(deps: Deps, input: AttendanceOverrideInput, actor: string): Promise<RegistrationRow> {
   const check = new InputChecker();
   const reason = check.requiredMultilineText(["input", "reason"], input.reason, limits.note);
   check.throwIfAny();
-  return writeTransaction(deps.db, (tx) => {
-    const registration = tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
+  return deps.db.transaction(async (tx) => {
+    const registration = await tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
     if (!registration) throw new DomainError("NOT_FOUND", "No registration has this id.", ["input", "registrationId"]);
-    const session = tx.select().from(sessions).where(eq(sessions.id, input.sessionId)).get();
+    const session = await tx.select().from(sessions).where(eq(sessions.id, input.sessionId)).get();
     if (!session) throw new DomainError("NOT_FOUND", "No session has this id.", ["input", "sessionId"]);
     if (session.eventId !== registration.eventId) throw new DomainError("INVALID", "This session belongs to another event than the registration.", ["input", "sessionId"]);
     const scheduled = scheduledMinutes(session);
@@ -149,29 +166,29 @@ export function overrideAttendance(deps: Deps, input: AttendanceOverrideInput, a
       throw new DomainError("INVALID", `minutesPresent must be a whole number from 0 to ${scheduled} (the session's length).`, ["input", "minutesPresent"]);
     }
     const now = deps.clock.now();
-    tx.insert(attendanceOverrides).values({ registrationId: registration.id, sessionId: session.id, minutesPresent: input.minutesPresent, reason, actor, at: now }).run();
-    recordChange(tx, { registrationId: registration.id, at: now, actor, action: "ATTENDANCE_OVERRIDDEN", note: `${session.title}: ${input.minutesPresent} of ${scheduled} minutes. ${reason}` });
-    return tx.update(registrations).set({ updatedAt: now }).where(eq(registrations.id, registration.id)).returning().get()!;
+    await tx.insert(attendanceOverrides).values({ registrationId: registration.id, sessionId: session.id, minutesPresent: input.minutesPresent, reason, actor, at: now }).run();
+    await recordChange(tx, { registrationId: registration.id, at: now, actor, action: "ATTENDANCE_OVERRIDDEN", note: `${session.title}: ${input.minutesPresent} of ${scheduled} minutes. ${reason}` });
+    return (await tx.update(registrations).set({ updatedAt: now }).where(eq(registrations.id, registration.id)).returning().get())!;
   });
 }
 
 /* ------------------------------------------------------------ derived facts */
 
 /** A registration's attendance of every live session and the credit it earns, read in one place for the claim, the PDF and the CSV. */
-export function attendanceFactsOf(db: Writer, registration: RegistrationRow, event: EventRow): { live: SessionAttendanceFacts[]; credits: number } {
-  const eventSessions = db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
-  const records = db.select().from(attendanceRecords).where(eq(attendanceRecords.registrationId, registration.id)).all();
-  const overrides = db.select().from(attendanceOverrides).where(eq(attendanceOverrides.registrationId, registration.id)).all();
+export async function attendanceFactsOf(db: Reads, registration: RegistrationRow, event: EventRow): Promise<{ live: SessionAttendanceFacts[]; credits: number }> {
+  const eventSessions = await db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
+  const records = await db.select().from(attendanceRecords).where(eq(attendanceRecords.registrationId, registration.id)).all();
+  const overrides = await db.select().from(attendanceOverrides).where(eq(attendanceOverrides.registrationId, registration.id)).all();
   const live = liveAttendanceOf(event, eventSessions, records, overrides);
   return { live, credits: creditsEarned(event, live) };
 }
 
 /** The same for many registrations of one event, with one statement per table (the CSV export). */
-export function attendanceFactsOfEvent(db: Writer, event: EventRow, registrationIds: string[]): Map<string, { live: SessionAttendanceFacts[]; credits: number }> {
-  const eventSessions = db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
+export async function attendanceFactsOfEvent(db: Reads, event: EventRow, registrationIds: string[]): Promise<Map<string, { live: SessionAttendanceFacts[]; credits: number }>> {
+  const eventSessions = await db.select().from(sessions).where(eq(sessions.eventId, event.id)).orderBy(asc(sessions.position)).all();
   const sessionIds = eventSessions.map((session) => session.id);
-  const records = sessionIds.length ? db.select().from(attendanceRecords).where(inArray(attendanceRecords.sessionId, sessionIds)).all() : [];
-  const overrides = sessionIds.length ? db.select().from(attendanceOverrides).where(inArray(attendanceOverrides.sessionId, sessionIds)).all() : [];
+  const records = sessionIds.length ? await db.select().from(attendanceRecords).where(inArray(attendanceRecords.sessionId, sessionIds)).all() : [];
+  const overrides = sessionIds.length ? await db.select().from(attendanceOverrides).where(inArray(attendanceOverrides.sessionId, sessionIds)).all() : [];
   const facts = new Map<string, { live: SessionAttendanceFacts[]; credits: number }>();
   for (const id of registrationIds) {
     const live = liveAttendanceOf(
@@ -185,7 +202,7 @@ export function attendanceFactsOfEvent(db: Writer, event: EventRow, registration
   return facts;
 }
 
-function firstLiveSession(db: Writer, eventId: string): SessionRow | undefined {
+function firstLiveSession(db: Reads, eventId: string): Promise<SessionRow | undefined> {
   return db
     .select()
     .from(sessions)
@@ -198,25 +215,26 @@ function firstLiveSession(db: Writer, eventId: string): SessionRow | undefined {
 /* --------------------------------------------------------------- evaluation */
 
 /** The registrant rates every learning objective, once, after the first live session has started. */
-export function submitEvaluation(deps: Deps, input: SubmitEvaluationInput, actor: string): RegistrationRow {
+export async function submitEvaluation(deps: Deps, input: SubmitEvaluationInput, actor: string): Promise<RegistrationRow> {
   const check = new InputChecker();
   const comments = check.multilineText(["input", "comments"], input.comments, limits.note);
   check.throwIfAny();
-  return writeTransaction(deps.db, (tx) => {
-    const registration = tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
+  const submittedAlready = () => new DomainError("INVALID_STATE", "The evaluation has already been submitted.", ["input", "registrationId"]);
+  return deps.db.transaction(async (tx) => {
+    const registration = await tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
     if (!registration) throw new DomainError("NOT_FOUND", "No registration has this id.", ["input", "registrationId"]);
     if (registration.status !== "CONFIRMED") throw new DomainError("INVALID_STATE", `Only a CONFIRMED registration can evaluate the course; this one is ${registration.status}.`, ["input", "registrationId"]);
     const now = deps.clock.now();
-    const first = firstLiveSession(tx, registration.eventId);
+    const first = await firstLiveSession(tx, registration.eventId);
     if (!first || now < first.startsAt) throw new DomainError("INVALID_STATE", "The evaluation opens when the first live session starts.", ["input", "registrationId"]);
-    if (tx.select({ id: evaluations.registrationId }).from(evaluations).where(eq(evaluations.registrationId, registration.id)).get()) {
-      throw new DomainError("INVALID_STATE", "The evaluation has already been submitted.", ["input", "registrationId"]);
-    }
-    const objectives = tx.select().from(learningObjectives).where(eq(learningObjectives.eventId, registration.eventId)).orderBy(asc(learningObjectives.position)).all();
+    if (await tx.select({ id: evaluations.registrationId }).from(evaluations).where(eq(evaluations.registrationId, registration.id)).get()) throw submittedAlready();
+    const objectives = await tx.select().from(learningObjectives).where(eq(learningObjectives.eventId, registration.eventId)).orderBy(asc(learningObjectives.position)).all();
     const ratings = checkRatings(objectives.map((objective) => objective.position), input.objectiveRatings);
-    tx.insert(evaluations).values({ registrationId: registration.id, ratings, comments, actor, submittedAt: now }).run();
-    recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVALUATION_SUBMITTED" });
-    return tx.update(registrations).set({ updatedAt: now }).where(eq(registrations.id, registration.id)).returning().get()!;
+    // DO NOTHING: on PostgreSQL a concurrent submission may have committed since the read above.
+    const inserted = await tx.insert(evaluations).values({ registrationId: registration.id, ratings, comments, actor, submittedAt: now }).onConflictDoNothing({ target: evaluations.registrationId }).run();
+    if (inserted.changes === 0) throw submittedAlready();
+    await recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVALUATION_SUBMITTED" });
+    return (await tx.update(registrations).set({ updatedAt: now }).where(eq(registrations.id, registration.id)).returning().get())!;
   });
 }
 
@@ -247,28 +265,29 @@ function checkRatings(positions: number[], given: SubmitEvaluationInput["objecti
  * one certificate: claiming again returns it as it is, whatever the attestation says
  * (it was given when the certificate was issued).
  */
-export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor: string): CertificateRow {
-  return writeTransaction(deps.db, (tx) => {
-    const registration = tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
+export async function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor: string): Promise<CertificateRow> {
+  return deps.db.transaction(async (tx) => {
+    const registration = await tx.select().from(registrations).where(eq(registrations.id, input.registrationId)).get();
     if (!registration) throw new DomainError("NOT_FOUND", "No registration has this id.", ["input", "registrationId"]);
-    const existing = tx.select().from(certificates).where(eq(certificates.registrationId, registration.id)).get();
+    const certificateOfRegistration = () => tx.select().from(certificates).where(eq(certificates.registrationId, registration.id)).get();
+    const existing = await certificateOfRegistration();
     if (existing) return existing;
-    const event = tx.select().from(events).where(eq(events.id, registration.eventId)).get()!;
+    const event = (await tx.select().from(events).where(eq(events.id, registration.eventId)).get())!;
     const credit = creditDesignationOf(event);
     if (!credit) throw new DomainError("INVALID_STATE", "This event awards no continuing-education credit.", ["input", "registrationId"]);
 
     const now = deps.clock.now();
-    const { live, credits } = attendanceFactsOf(tx, registration, event);
+    const { live, credits } = await attendanceFactsOf(tx, registration, event);
     const unmet: string[] = [];
     if (registration.status !== "CONFIRMED") unmet.push(`The registration is ${registration.status}, not CONFIRMED.`);
-    if (amountPaidMinor(tx, registration.id) < registration.amountDueMinor) unmet.push("The place is not paid in full.");
+    if ((await amountPaidMinor(tx, registration.id)) < registration.amountDueMinor) unmet.push("The place is not paid in full.");
     const lastEnd = Math.max(0, ...live.map((item) => item.session.endsAt.getTime()));
     if (live.length === 0) unmet.push("The event has no live sessions to attend.");
     else if (now.getTime() < lastEnd) unmet.push(`The last live session ends at ${formatDateTime(new Date(lastEnd), event.timeZone)}.`);
     for (const item of live) {
       if (item.status !== "PRESENT") unmet.push(`${item.session.title}: ${item.status} (${item.minutesPresent} of ${item.scheduledMinutes} minutes).`);
     }
-    if (event.evaluationRequired && !tx.select({ id: evaluations.registrationId }).from(evaluations).where(eq(evaluations.registrationId, registration.id)).get()) {
+    if (event.evaluationRequired && !(await tx.select({ id: evaluations.registrationId }).from(evaluations).where(eq(evaluations.registrationId, registration.id)).get())) {
       unmet.push("The evaluation has not been submitted.");
     }
     const unmetErrors = unmet.map((message) => ({ code: "NOT_YET_EARNED" as const, message, field: ["input", "registrationId"] }));
@@ -277,11 +296,13 @@ export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor
     }
     if (unmetErrors.length) throw new DomainError(unmetErrors);
 
-    const certificate = tx
+    // DO NOTHING on the registration: on PostgreSQL a concurrent claim may have issued its
+    // certificate since the read above; that one is answered, as to any claim after it.
+    const certificate = await tx
       .insert(certificates)
       .values({
         id: newId("certificate"),
-        number: uniqueNumber(tx, Number(instantToLocalDate(now, event.timeZone).slice(0, 4))),
+        number: await uniqueNumber(tx, Number(instantToLocalDate(now, event.timeZone).slice(0, 4))),
         registrationId: registration.id,
         attendeeName: `${registration.firstName} ${registration.lastName}`,
         eventTitle: event.title,
@@ -292,10 +313,12 @@ export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor
         status: "VALID",
         issuedAt: now,
       })
+      .onConflictDoNothing({ target: certificates.registrationId })
       .returning()
       .get();
-    recordChange(tx, { registrationId: registration.id, at: now, actor, action: "CERTIFICATE_ISSUED", note: `${certificate.number}: ${credits} ${credit.name}` });
-    enqueueEmail(tx, deps.clock, {
+    if (!certificate) return (await certificateOfRegistration())!;
+    await recordChange(tx, { registrationId: registration.id, at: now, actor, action: "CERTIFICATE_ISSUED", note: `${certificate.number}: ${credits} ${credit.name}` });
+    await enqueueEmail(tx, deps.clock, {
       kind: "CERTIFICATE_ISSUED",
       to: registration.email,
       subject: subjectFor("CERTIFICATE_ISSUED", { eventTitle: event.title, reference: registration.reference }),
@@ -303,7 +326,7 @@ export function claimCertificate(deps: Deps, input: ClaimCertificateInput, actor
       registrationId: registration.id,
       payload: { certificateId: certificate.id },
     });
-    enqueueWebhooks(tx, now, "CERTIFICATE_ISSUED", { registration, event, certificate: certificateLinks(deps, certificate) });
+    await enqueueWebhooks(tx, now, "CERTIFICATE_ISSUED", { registration, event, certificate: certificateLinks(deps, certificate) });
     return certificate;
   });
 }
@@ -312,33 +335,42 @@ function certificateLinks(deps: Deps, row: CertificateRow) {
   return { row, verifyUrl: verifyUrlOf(deps.config, row.number), pdfUrl: pdfUrlOf(deps.config, row.id) };
 }
 
-function uniqueNumber(tx: Writer, year: number): string {
+async function uniqueNumber(tx: Tx, year: number): Promise<string> {
   for (;;) {
     const number = newCertificateNumber(year);
-    if (!tx.select({ id: certificates.id }).from(certificates).where(eq(certificates.number, number)).get()) return number;
+    if (!(await tx.select({ id: certificates.id }).from(certificates).where(eq(certificates.number, number)).get())) return number;
   }
 }
 
 /** Admin: the certificate stays on record as REVOKED, which the verification page then shows. */
-export function revokeCertificate(deps: Deps, id: string, reason: string, actor: string): CertificateRow {
+export async function revokeCertificate(deps: Deps, id: string, reason: string, actor: string): Promise<CertificateRow> {
   const check = new InputChecker();
   const cleanReason = check.requiredMultilineText(["reason"], reason, limits.note);
   check.throwIfAny();
-  return writeTransaction(deps.db, (tx) => {
-    const certificate = tx.select().from(certificates).where(eq(certificates.id, id)).get();
+  const revokedAlready = () => new DomainError("INVALID_STATE", "This certificate is already revoked.", ["id"]);
+  return deps.db.transaction(async (tx) => {
+    const certificate = await tx.select().from(certificates).where(eq(certificates.id, id)).get();
     if (!certificate) throw new DomainError("NOT_FOUND", "No certificate has this id.", ["id"]);
-    if (certificate.status === "REVOKED") throw new DomainError("INVALID_STATE", "This certificate is already revoked.", ["id"]);
+    if (certificate.status === "REVOKED") throw revokedAlready();
     const now = deps.clock.now();
-    recordChange(tx, { registrationId: certificate.registrationId, at: now, actor, action: "CERTIFICATE_REVOKED", note: `${certificate.number}: ${cleanReason}` });
-    const revoked = tx.update(certificates).set({ status: "REVOKED", revokedAt: now, revokeReason: cleanReason }).where(eq(certificates.id, id)).returning().get()!;
-    const registration = tx.select().from(registrations).where(eq(registrations.id, certificate.registrationId)).get()!;
-    const event = tx.select().from(events).where(eq(events.id, registration.eventId)).get()!;
-    enqueueWebhooks(tx, now, "CERTIFICATE_REVOKED", { registration, event, certificate: certificateLinks(deps, revoked) });
+    // Only a VALID one is revoked: on PostgreSQL a concurrent revocation may have committed
+    // since the read above (the update waits for it, then finds no VALID row).
+    const revoked = await tx
+      .update(certificates)
+      .set({ status: "REVOKED", revokedAt: now, revokeReason: cleanReason })
+      .where(and(eq(certificates.id, id), eq(certificates.status, "VALID")))
+      .returning()
+      .get();
+    if (!revoked) throw revokedAlready();
+    await recordChange(tx, { registrationId: certificate.registrationId, at: now, actor, action: "CERTIFICATE_REVOKED", note: `${certificate.number}: ${cleanReason}` });
+    const registration = (await tx.select().from(registrations).where(eq(registrations.id, certificate.registrationId)).get())!;
+    const event = (await tx.select().from(events).where(eq(events.id, registration.eventId)).get())!;
+    await enqueueWebhooks(tx, now, "CERTIFICATE_REVOKED", { registration, event, certificate: certificateLinks(deps, revoked) });
     return revoked;
   });
 }
 
-export function findCertificateByNumber(db: Writer, number: string): CertificateRow | undefined {
+export async function findCertificateByNumber(db: Reads, number: string): Promise<CertificateRow | undefined> {
   if (number.length > 40) return undefined;
   return db.select().from(certificates).where(eq(certificates.number, number.trim().toUpperCase())).get();
 }

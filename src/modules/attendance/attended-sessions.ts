@@ -1,16 +1,16 @@
 import { inArray } from "drizzle-orm";
 import { UserErrorList } from "../../common/errors.js";
+import type { Reads } from "../../db/database.js";
 import { attendanceOverrides, attendanceRecords, type sessions } from "../../db/tables.js";
-import type { Writer } from "../../mail/outbox.js";
 
 type SessionRow = typeof sessions.$inferSelect;
 type SessionSchedule = Pick<SessionRow, "startsAt" | "endsAt" | "kind">;
 
 /** The ids among `sessionIds` that have a scan or an admin override pointing at them. */
-export function sessionsWithAttendance(db: Writer, sessionIds: string[]): Set<string> {
+export async function sessionsWithAttendance(db: Reads, sessionIds: string[]): Promise<Set<string>> {
   if (sessionIds.length === 0) return new Set();
-  const scanned = db.select({ id: attendanceRecords.sessionId }).from(attendanceRecords).where(inArray(attendanceRecords.sessionId, sessionIds)).groupBy(attendanceRecords.sessionId).all();
-  const overridden = db.select({ id: attendanceOverrides.sessionId }).from(attendanceOverrides).where(inArray(attendanceOverrides.sessionId, sessionIds)).groupBy(attendanceOverrides.sessionId).all();
+  const scanned = await db.select({ id: attendanceRecords.sessionId }).from(attendanceRecords).where(inArray(attendanceRecords.sessionId, sessionIds)).groupBy(attendanceRecords.sessionId).all();
+  const overridden = await db.select({ id: attendanceOverrides.sessionId }).from(attendanceOverrides).where(inArray(attendanceOverrides.sessionId, sessionIds)).groupBy(attendanceOverrides.sessionId).all();
   return new Set([...scanned, ...overridden].map((row) => row.id));
 }
 
@@ -22,8 +22,8 @@ export function sessionsWithAttendance(db: Writer, sessionIds: string[]): Set<st
  * shows up here as a change to the attended one behind it, and is refused too. Titles and
  * venues may still change. Throws one INVALID_STATE per offending session, naming its field.
  */
-export function refuseChangesToAttendedSessions(db: Writer, current: SessionRow[], next: SessionSchedule[]): void {
-  const attended = sessionsWithAttendance(db, current.map((session) => session.id));
+export async function refuseChangesToAttendedSessions(db: Reads, current: SessionRow[], next: SessionSchedule[]): Promise<void> {
+  const attended = await sessionsWithAttendance(db, current.map((session) => session.id));
   if (attended.size === 0) return;
   const refusals = new UserErrorList();
   current.forEach((session, index) => {

@@ -1,8 +1,8 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import { formatDate, formatDateSpan } from "../../common/time.js";
 import type { Config } from "../../config.js";
+import type { Reads } from "../../db/database.js";
 import { certificates, eventPartners, events, organisations, registrations, venues } from "../../db/tables.js";
-import type { Writer } from "../../mail/outbox.js";
 import { addressOneLine } from "../../mail/venue-format.js";
 import { creditDesignationOf } from "./attendance-rules.js";
 import type { CertificateRow } from "./attendance.service.js";
@@ -28,18 +28,18 @@ export interface CertificateDocument {
   verifyUrl: string;
 }
 
-export function loadCertificateDocument(db: Writer, config: Pick<Config, "publicUrl">, certificateId: string): CertificateDocument | null {
-  const certificate = db.select().from(certificates).where(eq(certificates.id, certificateId)).get();
+/** Reads only: the PDF is drawn from it afterwards, never inside a transaction. */
+export async function loadCertificateDocument(db: Reads, config: Pick<Config, "publicUrl">, certificateId: string): Promise<CertificateDocument | null> {
+  const certificate = await db.select().from(certificates).where(eq(certificates.id, certificateId)).get();
   if (!certificate) return null;
-  const registration = db.select({ id: registrations.id, eventId: registrations.eventId }).from(registrations).where(eq(registrations.id, certificate.registrationId)).get()!;
-  const event = db.select().from(events).where(eq(events.id, registration.eventId)).get()!;
-  const venue = event.venueId ? db.select().from(venues).where(eq(venues.id, event.venueId)).get() : undefined;
-  const partners = db.select().from(eventPartners).where(eq(eventPartners.eventId, event.id)).orderBy(asc(eventPartners.position)).all();
-  const names = new Map(
-    partners.length
-      ? db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, partners.map((partner) => partner.organisationId))).all().map((row) => [row.id, row.name])
-      : [],
-  );
+  const registration = (await db.select({ id: registrations.id, eventId: registrations.eventId }).from(registrations).where(eq(registrations.id, certificate.registrationId)).get())!;
+  const event = (await db.select().from(events).where(eq(events.id, registration.eventId)).get())!;
+  const venue = event.venueId ? await db.select().from(venues).where(eq(venues.id, event.venueId)).get() : undefined;
+  const partners = await db.select().from(eventPartners).where(eq(eventPartners.eventId, event.id)).orderBy(asc(eventPartners.position)).all();
+  const organisationNames = partners.length
+    ? await db.select({ id: organisations.id, name: organisations.name }).from(organisations).where(inArray(organisations.id, partners.map((partner) => partner.organisationId))).all()
+    : [];
+  const names = new Map(organisationNames.map((row) => [row.id, row.name]));
   const withRole = (role: string) => partners.filter((partner) => partner.roles.includes(role)).map((partner) => names.get(partner.organisationId)!);
   return {
     certificate,

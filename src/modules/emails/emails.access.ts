@@ -7,5 +7,5 @@ export type EmailDeliveryRow = typeof emailDeliveries.$inferSelect;
 /** Email deliveries are operational data: admins only. */
 export async function loadVisibleEmailDelivery(ctx: Context, id: string): Promise<EmailDeliveryRow | null> {
   if (ctx.viewer.role !== "ADMIN") return null;
-  return ctx.deps.db.select().from(emailDeliveries).where(eq(emailDeliveries.id, id)).get() ?? null;
+  return (await ctx.deps.db.select().from(emailDeliveries).where(eq(emailDeliveries.id, id)).get()) ?? null;
 }

@@ -1,6 +1,6 @@
 import { asc } from "drizzle-orm";
 import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js";
-import type { Db } from "../../db/client.js";
+import type { Db } from "../../db/database.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { eligibilityCriteria, eventPartners, events, learningObjectives, prerequisiteCourses, sessions } from "../../db/tables.js";
 import { countsByEventStatement } from "../registrations/registration-counts.js";
@@ -22,10 +22,10 @@ const seatsHeldStatement = countsByEventStatement(seatHoldingStatuses);
 
 export function createEventLoaders(db: Db) {
   const q = eventQueries(db);
-  const run = <T>(query: { all(values: { ids: string }): T[] }) => (ids: readonly string[]) => query.all({ ids: listParam(ids) });
+  const run = <T>(query: { all(values: { ids: string }): Promise<T[]> }) => (ids: readonly string[]) => query.all({ ids: listParam(ids) });
   const loadedEvents = new Map<string, EventRow>();
-  const eventById = loaderById((ids) => {
-    const rows = q.eventsById.all({ ids: listParam(ids) });
+  const eventById = loaderById(async (ids) => {
+    const rows = await q.eventsById.all({ ids: listParam(ids) });
     for (const row of rows) loadedEvents.set(row.id, row);
     return rows;
   }, (row) => row.id);

@@ -20,13 +20,13 @@ import type { PartnerRole } from "../../common/enums.js";
 @Resolver(() => Event)
 export class EventResolver {
   @Query(() => EventConnection, { description: "Events in start order. Anonymous callers and partners see published, cancelled and completed events; admins also drafts." })
-  events(
+  async events(
     @Ctx() ctx: Context,
     @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "Page size, at most 100." }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Arg("filter", () => EventFilter, { nullable: true }) filter: EventFilter | null,
   ) {
-    const connection = listEvents(ctx.deps.db, { filter, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
+    const connection = await listEvents(ctx.deps.db, { filter, first, after, includeDrafts: ctx.viewer.role === "ADMIN" });
     for (const edge of connection.edges) ctx.loaders.primeEvent(edge.node);
     return connection;
   }
@@ -41,7 +41,7 @@ export class EventResolver {
     let event: EventRow | null;
     if (id != null) event = await ctx.loaders.eventById.load(id);
     else {
-      event = findEventBySlug(ctx.deps.db, slug!) ?? null;
+      event = (await findEventBySlug(ctx.deps.db, slug!)) ?? null;
       // Its sessions ask for their event (for the zone): no second read of the same row.
       if (event) ctx.loaders.primeEvent(event);
     }
@@ -132,25 +132,25 @@ export class EventResolver {
   @Mutation(() => EventPayload, { description: "Admin. Creates a draft event; sessions are given in wall-clock time in the event's zone." })
   createEvent(@Ctx() ctx: Context, @Arg("input", () => EventInput) input: EventInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ event: createEvent(ctx.deps, input) }));
+    return toPayload(async () => ({ event: await createEvent(ctx.deps, input) }));
   }
 
   @Mutation(() => EventPayload, { description: "Admin. Replaces the event's details; moving a session or the venue mails every active registrant." })
   updateEvent(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("input", () => EventInput) input: EventInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ event: updateEvent(ctx.deps, id, input) }));
+    return toPayload(async () => ({ event: await updateEvent(ctx.deps, id, input) }));
   }
 
   @Mutation(() => EventPayload, { description: "Admin. Makes a draft visible to everyone and open for registration (within its window)." })
   publishEvent(@Ctx() ctx: Context, @Arg("id", () => ID) id: string) {
     requireAdmin(ctx);
-    return toPayload(() => ({ event: publishEvent(ctx.deps, id) }));
+    return toPayload(async () => ({ event: await publishEvent(ctx.deps, id) }));
   }
 
   @Mutation(() => EventPayload, { description: "Admin. Cancels the event and every active registration, and tells each registrant." })
   cancelEvent(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("reason", () => String, { nullable: true }) reason: string | null) {
     requireAdmin(ctx);
-    return toPayload(() => ({ event: cancelEvent(ctx.deps, id, reason, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => ({ event: await cancelEvent(ctx.deps, id, reason, actorLabel(ctx.viewer)) }));
   }
 
   @Mutation(() => EventPayload, { description: "Admin. Replaces the event's partners and their roles." })
@@ -160,6 +160,6 @@ export class EventResolver {
     @Arg("partners", () => [EventPartnerInput]) partners: EventPartnerInput[],
   ) {
     requireAdmin(ctx);
-    return toPayload(() => ({ event: setEventPartners(ctx.deps, eventId, partners) }));
+    return toPayload(async () => ({ event: await setEventPartners(ctx.deps, eventId, partners) }));
   }
 }

@@ -5,9 +5,9 @@ import { newId } from "../../common/ids.js";
 import { isKnownCurrency } from "../../common/money.js";
 import { localToInstant } from "../../common/time.js";
 import { characterCount, InputChecker, limits, slugPattern } from "../../common/validate.js";
-import type { Db } from "../../db/client.js";
+import type { Db, Reads, Tx } from "../../db/database.js";
+import { likeIgnoringCase } from "../../db/dialect.js";
 import { preparedPerDatabase } from "../../db/prepared.js";
-import { writeTransaction } from "../../db/write-transaction.js";
 import {
   eligibilityAnswers,
   eligibilityCriteria,
@@ -21,7 +21,7 @@ import {
   venues,
 } from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
-import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { enqueueEmail } from "../../mail/outbox.js";
 import { refuseChangesToAttendedSessions } from "../attendance/attended-sessions.js";
 import { fillPaymentUrl, PAYMENT_REFERENCE_PLACEHOLDER } from "../registrations/payment-link.js";
 import { sessionsLeavingCalendars, type RemovedSession } from "../../mail/removed-sessions.js";
@@ -71,14 +71,16 @@ function isPlain(filter: EventFilter): boolean {
 }
 
 /** Events in start order, keyset-paginated on (startsAt, id). */
-export function listEvents(db: Db, options: ListEventsOptions): Connection<EventRow> {
+export async function listEvents(db: Db, options: ListEventsOptions): Promise<Connection<EventRow>> {
   const size = pageSize(options.first);
   const after = decodeCursor("events", options.after);
   const filter = options.filter ?? {};
   if (isPlain(filter)) {
     const listing = options.includeDrafts ? plainListings(db).withDrafts : plainListings(db).public;
-    const rows = after ? listing.pageAfter.all({ afterStartsAt: after[0], afterId: after[1], limit: size + 1 }) : listing.firstPage.all({ limit: size + 1 });
-    return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => listing.total.get()!.n);
+    // A placeholder is bound as given: the column encodes the cursor's instant as its dialect stores it.
+    const afterStartsAt = after ? events.startsAt.mapToDriverValue(new Date(after[0])) : null;
+    const rows = after ? await listing.pageAfter.all({ afterStartsAt, afterId: after[1], limit: size + 1 }) : await listing.firstPage.all({ limit: size + 1 });
+    return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], async () => (await listing.total.get())!.n);
   }
   const conditions: SQL[] = [];
   const allowed = options.includeDrafts ? null : new Set<string>(visibleToPublic);
@@ -102,24 +104,25 @@ export function listEvents(db: Db, options: ListEventsOptions): Connection<Event
     // A query has no userErrors: bad filter input is a GraphQL BAD_USER_INPUT error, not a masked DomainError.
     if (characterCount(search) > limits.shortText) throw badUserInput(`filter.search must be at most ${limits.shortText} characters`);
     const pattern = `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-    conditions.push(sql`(${events.title} LIKE ${pattern} ESCAPE '\\' OR ${events.summary} LIKE ${pattern} ESCAPE '\\' OR ${events.audience} LIKE ${pattern} ESCAPE '\\')`);
+    // Case-insensitive on both dialects (PostgreSQL's LIKE is not).
+    conditions.push(or(likeIgnoringCase(events.title, pattern), likeIgnoringCase(events.summary, pattern), likeIgnoringCase(events.audience, pattern))!);
   }
   const where = and(...conditions);
   const afterKey = after ? or(gt(events.startsAt, new Date(after[0])), and(eq(events.startsAt, new Date(after[0])), gt(events.id, after[1]))) : undefined;
-  const rows = db
+  const rows = await db
     .select()
     .from(events)
     .where(and(where, afterKey))
     .orderBy(asc(events.startsAt), asc(events.id))
     .limit(size + 1)
     .all();
-  return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], () => db.select({ n: count() }).from(events).where(where).get()!.n);
+  return toConnection("events", rows, size, after, (row) => [row.startsAt.getTime(), row.id], async () => (await db.select({ n: count() }).from(events).where(where).get())!.n);
 }
 
 const eventsBySlug = preparedPerDatabase((db) => db.select().from(events).where(eq(events.slug, sql.placeholder("slug"))).prepare());
 
-export function findEventBySlug(db: Db, slug: string): EventRow | undefined {
-  return eventsBySlug(db).get({ slug });
+export async function findEventBySlug(db: Db, slug: string): Promise<EventRow | undefined> {
+  return await eventsBySlug(db).get({ slug });
 }
 
 interface CheckedSession {
@@ -131,13 +134,13 @@ interface CheckedSession {
 }
 
 /** Validates an EventInput completely, reporting every problem at once. */
-function checkEventInput(db: Writer, input: EventInput, existing: EventRow | null) {
+async function checkEventInput(db: Reads, input: EventInput, existing: EventRow | null) {
   const check = new InputChecker();
   const at = (...path: (string | number)[]) => ["input", ...path.map(String)];
   const slug = check.requiredText(at("slug"), input.slug, limits.slug);
   if (slug && !slugPattern.test(slug)) check.add("INVALID", "slug may contain only lower-case letters, digits and single hyphens.", at("slug"));
   if (slug) {
-    const taken = db
+    const taken = await db
       .select({ id: events.id })
       .from(events)
       .where(existing ? and(eq(events.slug, slug), ne(events.id, existing.id)) : eq(events.slug, slug))
@@ -145,7 +148,7 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
     if (taken) check.add("INVALID", `The slug "${slug}" is taken by another event.`, at("slug"));
   }
   const venueIds = new Set([input.venueId, ...(input.sessions ?? []).map((session) => session.venueId)].filter((id): id is string => !!id));
-  const knownVenues = new Set(venueIds.size ? db.select({ id: venues.id }).from(venues).where(inArray(venues.id, [...venueIds])).all().map((row) => row.id) : []);
+  const knownVenues = new Set(venueIds.size ? (await db.select({ id: venues.id }).from(venues).where(inArray(venues.id, [...venueIds])).all()).map((row) => row.id) : []);
   if (input.venueId && !knownVenues.has(input.venueId)) check.add("NOT_FOUND", "No venue has this id.", at("venueId"));
 
   const priceMinor = check.integer(at("priceMinor"), input.priceMinor, { min: 0, max: 100_000_000 });
@@ -231,9 +234,10 @@ function checkEventInput(db: Writer, input: EventInput, existing: EventRow | nul
     endsAt: new Date(Math.max(0, ...checkedSessions.map((session) => session.endsAt.getTime()))),
   };
   // Only a capacity that is itself valid is compared with the seats held (one error per mistake).
-  // The caller runs this inside its write transaction, so no registration can slip in between.
+  // The caller runs this inside its transaction after locking the event (lockEvent), so no
+  // registration can slip in between.
   if (existing && values.capacity !== null && Number.isInteger(values.capacity) && values.capacity >= 1) {
-    const held = countSeatsHeld(db, existing.id);
+    const held = await countSeatsHeld(db, existing.id);
     if (values.capacity < held) check.add("INVALID", `${held} seats are already held; capacity cannot be lower.`, at("capacity"));
   }
   check.throwIfAny();
@@ -285,34 +289,35 @@ function checkPaymentUrlTemplate(check: InputChecker, field: string[], raw: stri
 }
 
 /** Seats held by the event's registrations, from the kept counts: no registration is read. */
-export function countSeatsHeld(db: Writer, eventId: string): number {
+export function countSeatsHeld(db: Reads, eventId: string): Promise<number> {
   return keptRegistrationCount(db, { eventId, statuses: seatHoldingStatuses });
 }
 
-type CheckedEvent = ReturnType<typeof checkEventInput>;
+type CheckedEvent = Awaited<ReturnType<typeof checkEventInput>>;
 
-function writeChildren(tx: Writer, eventId: string, checked: CheckedEvent): void {
-  tx.delete(learningObjectives).where(eq(learningObjectives.eventId, eventId)).run();
+async function writeChildren(tx: Tx, eventId: string, checked: CheckedEvent): Promise<void> {
+  await tx.delete(learningObjectives).where(eq(learningObjectives.eventId, eventId)).run();
   if (checked.objectives.length) {
-    tx.insert(learningObjectives).values(checked.objectives.map((text, index) => ({ eventId, position: index + 1, text }))).run();
+    await tx.insert(learningObjectives).values(checked.objectives.map((text, index) => ({ eventId, position: index + 1, text }))).run();
   }
-  tx.delete(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, eventId)).run();
-  if (checked.prerequisite) tx.insert(prerequisiteCourses).values({ eventId, ...checked.prerequisite }).run();
+  await tx.delete(prerequisiteCourses).where(eq(prerequisiteCourses.eventId, eventId)).run();
+  if (checked.prerequisite) await tx.insert(prerequisiteCourses).values({ eventId, ...checked.prerequisite }).run();
 }
 
-export function createEvent({ db, clock }: Deps, input: EventInput): EventRow {
-  return writeTransaction(db, (tx) => {
-    // Checked under the write lock: the slug cannot be taken by another process meanwhile.
-    const checked = checkEventInput(tx, input, null);
+export function createEvent({ db, clock }: Deps, input: EventInput): Promise<EventRow> {
+  return db.transaction(async (tx) => {
+    // Checked in the transaction that inserts: on PostgreSQL the slug's unique index still
+    // refuses a twin committed meanwhile; on SQLite the write lock keeps others out.
+    const checked = await checkEventInput(tx, input, null);
     const now = clock.now();
     const id = newId("event");
-    const row = tx.insert(events).values({ id, ...checked.values, status: "DRAFT", createdAt: now, updatedAt: now }).returning().get();
-    writeChildren(tx, id, checked);
+    const row = (await tx.insert(events).values({ id, ...checked.values, status: "DRAFT", createdAt: now, updatedAt: now }).returning().get())!;
+    await writeChildren(tx, id, checked);
     if (checked.sessions.length) {
-      tx.insert(sessions).values(checked.sessions.map((session, index) => ({ id: newId("session"), eventId: id, position: index + 1, ...session }))).run();
+      await tx.insert(sessions).values(checked.sessions.map((session, index) => ({ id: newId("session"), eventId: id, position: index + 1, ...session }))).run();
     }
     if (checked.criteria.length) {
-      tx.insert(eligibilityCriteria).values(checked.criteria.map((criterion, index) => ({ id: newId("criterion"), eventId: id, position: index + 1, ...criterion }))).run();
+      await tx.insert(eligibilityCriteria).values(checked.criteria.map((criterion, index) => ({ id: newId("criterion"), eventId: id, position: index + 1, ...criterion }))).run();
     }
     return row;
   });
@@ -325,20 +330,20 @@ export function createEvent({ db, clock }: Deps, input: EventInput): EventRow {
  * moves or the venue changes, the schedule version rises and every active registrant is
  * mailed EVENT_CHANGED.
  */
-export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow {
+export function updateEvent(deps: Deps, id: string, input: EventInput): Promise<EventRow> {
   const { db, clock } = deps;
-  // One IMMEDIATE transaction from the first read: the status, the seats held (which the new
-  // capacity must not go below) and the criteria answered are those of the moment of the write.
-  return writeTransaction(db, (tx) => {
-    const existing = tx.select().from(events).where(eq(events.id, id)).get();
+  // The event is locked first: its status, the seats held (which the new capacity must not
+  // go below) and the criteria answered are those of the moment of the write.
+  return db.transaction(async (tx) => {
+    const existing = await db.lockEvent(tx, id);
     if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
     if (existing.status === "CANCELLED" || existing.status === "COMPLETED") {
       throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be edited.`, ["id"]);
     }
-    const checked = checkEventInput(tx, input, existing);
+    const checked = await checkEventInput(tx, input, existing);
     const now = clock.now();
-    const oldSessions = tx.select().from(sessions).where(eq(sessions.eventId, id)).orderBy(asc(sessions.position)).all();
-    refuseChangesToAttendedSessions(tx, oldSessions, checked.sessions);
+    const oldSessions = await tx.select().from(sessions).where(eq(sessions.eventId, id)).orderBy(asc(sessions.position)).all();
+    await refuseChangesToAttendedSessions(tx, oldSessions, checked.sessions);
     const scheduleChanged =
       existing.venueId !== checked.values.venueId ||
       oldSessions.length !== checked.sessions.length ||
@@ -346,37 +351,39 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
         const next = checked.sessions[index]!;
         return old.startsAt.getTime() !== next.startsAt.getTime() || old.endsAt.getTime() !== next.endsAt.getTime() || old.venueId !== next.venueId || old.kind !== next.kind;
       });
-    checked.sessions.forEach((session, index) => {
+    for (const [index, session] of checked.sessions.entries()) {
       const old = oldSessions[index];
-      if (old) tx.update(sessions).set({ ...session, position: index + 1 }).where(eq(sessions.id, old.id)).run();
-      else tx.insert(sessions).values({ id: newId("session"), eventId: id, position: index + 1, ...session }).run();
-    });
+      if (old) await tx.update(sessions).set({ ...session, position: index + 1 }).where(eq(sessions.id, old.id)).run();
+      else await tx.insert(sessions).values({ id: newId("session"), eventId: id, position: index + 1, ...session }).run();
+    }
     const removedSessions = oldSessions.slice(checked.sessions.length).map((session) => session.id);
     // (None of them has attendance: refuseChangesToAttendedSessions has checked.)
-    if (removedSessions.length) tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
+    if (removedSessions.length) await tx.delete(sessions).where(inArray(sessions.id, removedSessions)).run();
 
-    const oldCriteria = tx.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, id)).orderBy(asc(eligibilityCriteria.position)).all();
-    checked.criteria.forEach((criterion, index) => {
+    const oldCriteria = await tx.select().from(eligibilityCriteria).where(eq(eligibilityCriteria.eventId, id)).orderBy(asc(eligibilityCriteria.position)).all();
+    for (const [index, criterion] of checked.criteria.entries()) {
       const old = oldCriteria[index];
-      if (old) tx.update(eligibilityCriteria).set(criterion).where(eq(eligibilityCriteria.id, old.id)).run();
-      else tx.insert(eligibilityCriteria).values({ id: newId("criterion"), eventId: id, position: index + 1, ...criterion }).run();
-    });
+      if (old) await tx.update(eligibilityCriteria).set(criterion).where(eq(eligibilityCriteria.id, old.id)).run();
+      else await tx.insert(eligibilityCriteria).values({ id: newId("criterion"), eventId: id, position: index + 1, ...criterion }).run();
+    }
     const removedCriteria = oldCriteria.slice(checked.criteria.length).map((criterion) => criterion.id);
     if (removedCriteria.length) {
-      const answered = tx.select({ n: count() }).from(eligibilityAnswers).where(inArray(eligibilityAnswers.criterionId, removedCriteria)).get()!.n;
+      const answered = (await tx.select({ n: count() }).from(eligibilityAnswers).where(inArray(eligibilityAnswers.criterionId, removedCriteria)).get())!.n;
       if (answered > 0) {
         throw new DomainError("INVALID_STATE", "Applicants have answered the criteria you removed; edit their text instead.", ["input", "eligibilityCriteria"]);
       }
-      tx.delete(eligibilityCriteria).where(inArray(eligibilityCriteria.id, removedCriteria)).run();
+      await tx.delete(eligibilityCriteria).where(inArray(eligibilityCriteria.id, removedCriteria)).run();
     }
-    writeChildren(tx, id, checked);
+    await writeChildren(tx, id, checked);
     const scheduleVersion = existing.scheduleVersion + (scheduleChanged ? 1 : 0);
-    const row = tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
-    if (scheduleChanged && existing.status === "PUBLISHED") notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false, sessionsLeavingCalendars(oldSessions, checked.sessions));
-    enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: row });
+    const row = (await tx.update(events).set({ ...checked.values, scheduleVersion, updatedAt: now }).where(eq(events.id, id)).returning().get())!;
+    if (scheduleChanged && existing.status === "PUBLISHED") {
+      await notifyActiveRegistrants(tx, clock.now(), row, `v${scheduleVersion}`, false, sessionsLeavingCalendars(oldSessions, checked.sessions));
+    }
+    await enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: row });
     // Seats added (a higher or no capacity) go to the waitlist first, in this transaction,
     // before any newcomer can take them.
-    promoteFromWaitlist(tx, deps, row, now);
+    await promoteFromWaitlist(tx, deps, row, now);
     return row;
   });
 }
@@ -386,14 +393,14 @@ export function updateEvent(deps: Deps, id: string, input: EventInput): EventRow
  * the course (to cancel them in calendars) and whether the registrant held a seat at the
  * time (someone on the waitlist gets no calendar entries).
  */
-function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasion: string, cancelled: boolean, removedSessions: RemovedSession[] = []): void {
-  const active = tx
+async function notifyActiveRegistrants(tx: Tx, now: Date, event: EventRow, occasion: string, cancelled: boolean, removedSessions: RemovedSession[] = []): Promise<void> {
+  const active = await tx
     .select({ id: registrations.id, email: registrations.email, reference: registrations.reference, status: registrations.status })
     .from(registrations)
     .where(and(eq(registrations.eventId, event.id), inArray(registrations.status, [...activeStatuses])))
     .all();
   for (const registration of active) {
-    enqueueEmail(tx, { now: () => now }, {
+    await enqueueEmail(tx, { now: () => now }, {
       kind: "EVENT_CHANGED",
       to: registration.email,
       subject: subjectFor("EVENT_CHANGED", { eventTitle: event.title, reference: registration.reference, cancelled }),
@@ -410,15 +417,15 @@ function notifyActiveRegistrants(tx: Writer, now: Date, event: EventRow, occasio
   }
 }
 
-export function publishEvent({ db, clock }: Deps, id: string): EventRow {
-  // Read under the write lock: an event cancelled by another process stays cancelled.
-  return writeTransaction(db, (tx) => {
-    const existing = tx.select().from(events).where(eq(events.id, id)).get();
+export function publishEvent({ db, clock }: Deps, id: string): Promise<EventRow> {
+  // The event is locked first: one cancelled by another process stays cancelled.
+  return db.transaction(async (tx) => {
+    const existing = await db.lockEvent(tx, id);
     if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
     if (existing.status !== "DRAFT") throw new DomainError("INVALID_STATE", `Only a draft can be published; this event is ${existing.status}.`, ["id"]);
     const now = clock.now();
-    const published = tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
-    enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: published });
+    const published = (await tx.update(events).set({ status: "PUBLISHED", publishedAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get())!;
+    await enqueueWebhooks(tx, now, "EVENT_UPDATED", { event: published });
     return published;
   });
 }
@@ -427,29 +434,30 @@ export function publishEvent({ db, clock }: Deps, id: string): EventRow {
  * Cancels the event: registration closes, every active registration is cancelled with
  * its access revoked, and each registrant is mailed once.
  */
-export function cancelEvent({ db, clock }: Deps, id: string, reason: string | null | undefined, actor: string): EventRow {
+export async function cancelEvent({ db, clock }: Deps, id: string, reason: string | null | undefined, actor: string): Promise<EventRow> {
   const check = new InputChecker();
   const cleanReason = check.multilineText(["reason"], reason, limits.note);
   check.throwIfAny();
-  // The status and the registrations to cancel are read under the write lock: a registration
-  // committed by another process a moment earlier is cancelled (and told) with the rest.
-  return writeTransaction(db, (tx) => {
-    const existing = tx.select().from(events).where(eq(events.id, id)).get();
+  // The event is locked before its status and the registrations to cancel are read: every
+  // registration committed by another transaction (which locked it too) is cancelled, and
+  // told, with the rest, and none can be taken after.
+  return db.transaction(async (tx) => {
+    const existing = await db.lockEvent(tx, id);
     if (!existing) throw new DomainError("NOT_FOUND", "No event has this id.", ["id"]);
     if (existing.status !== "DRAFT" && existing.status !== "PUBLISHED") {
       throw new DomainError("INVALID_STATE", `A ${existing.status.toLowerCase()} event cannot be cancelled.`, ["id"]);
     }
     const now = clock.now();
-    const row = tx.update(events).set({ status: "CANCELLED", cancelReason: cleanReason, cancelledAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get()!;
-    notifyActiveRegistrants(tx, now, row, "cancelled", true);
-    const active = tx
+    const row = (await tx.update(events).set({ status: "CANCELLED", cancelReason: cleanReason, cancelledAt: now, updatedAt: now }).where(eq(events.id, id)).returning().get())!;
+    await notifyActiveRegistrants(tx, now, row, "cancelled", true);
+    const active = await tx
       .select({ id: registrations.id, status: registrations.status, accessGrantedAt: registrations.accessGrantedAt })
       .from(registrations)
       .where(and(eq(registrations.eventId, id), inArray(registrations.status, [...activeStatuses])))
       .all();
-    enqueueWebhooks(tx, now, "EVENT_CANCELLED", { event: row });
+    await enqueueWebhooks(tx, now, "EVENT_CANCELLED", { event: row });
     for (const registration of active) {
-      const cancelled = tx
+      const cancelled = (await tx
         .update(registrations)
         .set({
           status: "CANCELLED",
@@ -462,22 +470,23 @@ export function cancelEvent({ db, clock }: Deps, id: string, reason: string | nu
         })
         .where(eq(registrations.id, registration.id))
         .returning()
-        .get()!;
-      recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVENT_CANCELLED", fromStatus: registration.status, toStatus: "CANCELLED", note: cleanReason });
-      enqueueWebhooks(tx, now, "REGISTRATION_CANCELLED", { registration: cancelled, event: row });
+        .get())!;
+      await recordChange(tx, { registrationId: registration.id, at: now, actor, action: "EVENT_CANCELLED", fromStatus: registration.status, toStatus: "CANCELLED", note: cleanReason });
+      await enqueueWebhooks(tx, now, "REGISTRATION_CANCELLED", { registration: cancelled, event: row });
     }
     return row;
   });
 }
 
-export function setEventPartners({ db }: Deps, eventId: string, partners: EventPartnerInput[]): EventRow {
-  return writeTransaction(db, (tx) => {
-    const event = tx.select().from(events).where(eq(events.id, eventId)).get();
+/** Partners change neither seats nor the event's state: the event's row is read, not locked. */
+export function setEventPartners({ db }: Deps, eventId: string, partners: EventPartnerInput[]): Promise<EventRow> {
+  return db.transaction(async (tx) => {
+    const event = await tx.select().from(events).where(eq(events.id, eventId)).get();
     if (!event) throw new DomainError("NOT_FOUND", "No event has this id.", ["eventId"]);
     const check = new InputChecker();
     if (partners.length > 50) check.add("INVALID", "At most 50 partners.", ["partners"]);
     const ids = partners.map((partner) => partner.organisationId);
-    const known = new Set(ids.length ? tx.select({ id: organisations.id }).from(organisations).where(inArray(organisations.id, ids)).all().map((row) => row.id) : []);
+    const known = new Set(ids.length ? (await tx.select({ id: organisations.id }).from(organisations).where(inArray(organisations.id, ids)).all()).map((row) => row.id) : []);
     const seen = new Set<string>();
     partners.forEach((partner, index) => {
       if (!known.has(partner.organisationId)) check.add("NOT_FOUND", "No organisation has this id.", ["partners", String(index), "organisationId"]);
@@ -486,9 +495,10 @@ export function setEventPartners({ db }: Deps, eventId: string, partners: EventP
       if (partner.roles.length === 0) check.add("REQUIRED", "A partner needs at least one role.", ["partners", String(index), "roles"]);
     });
     check.throwIfAny();
-    tx.delete(eventPartners).where(eq(eventPartners.eventId, eventId)).run();
+    await tx.delete(eventPartners).where(eq(eventPartners.eventId, eventId)).run();
     if (partners.length) {
-      tx.insert(eventPartners)
+      await tx
+        .insert(eventPartners)
         .values(partners.map((partner, index) => ({ eventId, organisationId: partner.organisationId, position: index + 1, roles: [...new Set(partner.roles)], bookingUrl: partner.bookingUrl ?? null })))
         .run();
     }

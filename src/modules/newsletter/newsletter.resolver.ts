@@ -7,7 +7,6 @@ import { toPayload, UserError } from "../../common/payload.js";
 import { DateTimeScalar, EmailAddressScalar } from "../../common/scalars.js";
 import { InputChecker, limits } from "../../common/validate.js";
 import type { Context } from "../../context.js";
-import { writeTransaction } from "../../db/write-transaction.js";
 import { confirmSubscription, listConfirmedSubscribers, startNewsletterOptIn, unsubscribe } from "./newsletter.service.js";
 
 @InputType()
@@ -91,7 +90,7 @@ export class NewsletterResolver {
       const firstName = check.text(["input", "firstName"], input.firstName, limits.name);
       check.throwIfAny();
       const viewer = ctx.viewer;
-      writeTransaction(ctx.deps.db, (tx) =>
+      await ctx.deps.db.transaction((tx) =>
         startNewsletterOptIn(tx, ctx.deps.clock, { email: input.email, firstName, method: "FORM", source: viewer.role === "PARTNER" ? viewer.organisationId : "api" }),
       );
       return ok;
@@ -100,8 +99,8 @@ export class NewsletterResolver {
 
   @Mutation(() => NewsletterPayload, { description: "Confirms a subscription with the token from the NEWSLETTER_CONFIRM email." })
   confirmNewsletterSubscription(@Ctx() ctx: Context, @Arg("token", () => String) token: string) {
-    return toPayload(() => {
-      if (token.length > 200 || !confirmSubscription(ctx.deps.db, ctx.deps.clock, token)) {
+    return toPayload(async () => {
+      if (token.length > 200 || !(await confirmSubscription(ctx.deps.db, ctx.deps.clock, token))) {
         throw new DomainError("INVALID", "This confirmation link is invalid or was already used.", ["token"]);
       }
       return ok;
@@ -110,8 +109,8 @@ export class NewsletterResolver {
 
   @Mutation(() => NewsletterPayload, { description: "Unsubscribes with the token from the newsletter emails." })
   unsubscribeFromNewsletter(@Ctx() ctx: Context, @Arg("token", () => String) token: string) {
-    return toPayload(() => {
-      if (token.length > 200 || !unsubscribe(ctx.deps.db, ctx.deps.clock, token)) throw new DomainError("INVALID", "This unsubscribe link is invalid.", ["token"]);
+    return toPayload(async () => {
+      if (token.length > 200 || !(await unsubscribe(ctx.deps.db, ctx.deps.clock, token))) throw new DomainError("INVALID", "This unsubscribe link is invalid.", ["token"]);
       return ok;
     }, notOk);
   }

@@ -5,9 +5,9 @@ import type { Clock } from "../../common/clock.js";
 import { decodeCursor, pageSize, toConnection } from "../../common/connection.js";
 import { newId } from "../../common/ids.js";
 import { normalizeEmail } from "../../common/validate.js";
-import type { Db } from "../../db/client.js";
+import type { Db, Tx } from "../../db/database.js";
 import { newsletterSubscriptions } from "../../db/tables.js";
-import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { enqueueEmail } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 
 export type SubscriptionRow = typeof newsletterSubscriptions.$inferSelect;
@@ -26,10 +26,10 @@ export interface OptIn {
  * the caller which case applied. The links' tokens are minted when the email is sent
  * (issueNewsletterTokens), so none waits in the outbox in clear.
  */
-export function startNewsletterOptIn(tx: Writer, clock: Clock, optIn: OptIn): void {
+export async function startNewsletterOptIn(tx: Tx, clock: Clock, optIn: OptIn): Promise<void> {
   const now = clock.now();
   const emailNormalized = normalizeEmail(optIn.email);
-  const existing = tx.select().from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get();
+  const existing = await tx.select().from(newsletterSubscriptions).where(eq(newsletterSubscriptions.emailNormalized, emailNormalized)).get();
   if (existing?.status === "CONFIRMED") return;
   const consent = {
     consentAt: now,
@@ -42,16 +42,17 @@ export function startNewsletterOptIn(tx: Writer, clock: Clock, optIn: OptIn): vo
   if (existing) {
     id = existing.id;
     // The links of the earlier email keep working until the new one is sent.
-    tx.update(newsletterSubscriptions).set({ ...consent, email: optIn.email.trim(), firstName: optIn.firstName ?? existing.firstName }).where(eq(newsletterSubscriptions.id, id)).run();
+    await tx.update(newsletterSubscriptions).set({ ...consent, email: optIn.email.trim(), firstName: optIn.firstName ?? existing.firstName }).where(eq(newsletterSubscriptions.id, id)).run();
   } else {
     id = newId("subscription");
     // The column is required; this hash belongs to a token nobody was ever given.
     const placeholder = { confirmTokenHash: null, unsubscribeTokenHash: hashToken(newToken("newsletterUnsubscribe")) };
-    tx.insert(newsletterSubscriptions)
+    await tx
+      .insert(newsletterSubscriptions)
       .values({ id, emailNormalized, email: optIn.email.trim(), firstName: optIn.firstName, ...consent, ...placeholder, createdAt: now })
       .run();
   }
-  enqueueEmail(tx, clock, {
+  await enqueueEmail(tx, clock, {
     kind: "NEWSLETTER_CONFIRM",
     to: optIn.email.trim(),
     subject: subjectFor("NEWSLETTER_CONFIRM", {}),
@@ -66,12 +67,13 @@ export function startNewsletterOptIn(tx: Writer, clock: Clock, optIn: OptIn): vo
  * confirmation email are the ones that work. No confirm link once the address is
  * confirmed or unsubscribed; null when the subscription is gone.
  */
-export function issueNewsletterTokens(db: Writer, subscriptionId: string): { confirmToken: string | null; unsubscribeToken: string } | null {
-  const row = db.select({ status: newsletterSubscriptions.status }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.id, subscriptionId)).get();
+export async function issueNewsletterTokens(tx: Tx, subscriptionId: string): Promise<{ confirmToken: string | null; unsubscribeToken: string } | null> {
+  const row = await tx.select({ status: newsletterSubscriptions.status }).from(newsletterSubscriptions).where(eq(newsletterSubscriptions.id, subscriptionId)).get();
   if (!row) return null;
   const confirmToken = row.status === "PENDING" ? newToken("newsletterConfirm") : null;
   const unsubscribeToken = newToken("newsletterUnsubscribe");
-  db.update(newsletterSubscriptions)
+  await tx
+    .update(newsletterSubscriptions)
     .set({ unsubscribeTokenHash: hashToken(unsubscribeToken), ...(confirmToken ? { confirmTokenHash: hashToken(confirmToken) } : {}) })
     .where(eq(newsletterSubscriptions.id, subscriptionId))
     .run();
@@ -79,35 +81,39 @@ export function issueNewsletterTokens(db: Writer, subscriptionId: string): { con
 }
 
 /** Confirms the subscription the token belongs to; false when the token is unknown or spent. */
-export function confirmSubscription(db: Db, clock: Clock, token: string): boolean {
-  const row = db
-    .update(newsletterSubscriptions)
-    .set({ status: "CONFIRMED", confirmedAt: clock.now(), confirmTokenHash: null })
-    .where(and(eq(newsletterSubscriptions.confirmTokenHash, hashToken(token)), eq(newsletterSubscriptions.status, "PENDING")))
-    .returning()
-    .get();
-  return !!row;
+export function confirmSubscription(db: Db, clock: Clock, token: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const row = await tx
+      .update(newsletterSubscriptions)
+      .set({ status: "CONFIRMED", confirmedAt: clock.now(), confirmTokenHash: null })
+      .where(and(eq(newsletterSubscriptions.confirmTokenHash, hashToken(token)), eq(newsletterSubscriptions.status, "PENDING")))
+      .returning({ id: newsletterSubscriptions.id })
+      .get();
+    return !!row;
+  });
 }
 
-export function unsubscribe(db: Db, clock: Clock, token: string): boolean {
+export function unsubscribe(db: Db, clock: Clock, token: string): Promise<boolean> {
   const hash = hashToken(token);
-  const row = db
-    .update(newsletterSubscriptions)
-    .set({ status: "UNSUBSCRIBED", unsubscribedAt: clock.now(), confirmTokenHash: null })
-    .where(eq(newsletterSubscriptions.unsubscribeTokenHash, hash))
-    .returning()
-    .get();
-  return !!row;
+  return db.transaction(async (tx) => {
+    const row = await tx
+      .update(newsletterSubscriptions)
+      .set({ status: "UNSUBSCRIBED", unsubscribedAt: clock.now(), confirmTokenHash: null })
+      .where(eq(newsletterSubscriptions.unsubscribeTokenHash, hash))
+      .returning({ id: newsletterSubscriptions.id })
+      .get();
+    return !!row;
+  });
 }
 
 /** Confirmed subscribers in sign-up order, for export. */
-export function listConfirmedSubscribers(db: Db, first: number | null | undefined, after: string | null | undefined) {
+export async function listConfirmedSubscribers(db: Db, first: number | null | undefined, after: string | null | undefined) {
   const size = pageSize(first);
   const cursor = decodeCursor("newsletterSubscribers", after);
   const confirmed = eq(newsletterSubscriptions.status, "CONFIRMED");
   const afterKey = cursor
     ? or(gt(newsletterSubscriptions.createdAt, new Date(cursor[0])), and(eq(newsletterSubscriptions.createdAt, new Date(cursor[0])), gt(newsletterSubscriptions.id, cursor[1])))
     : undefined;
-  const rows = db.select().from(newsletterSubscriptions).where(and(confirmed, afterKey)).orderBy(asc(newsletterSubscriptions.createdAt), asc(newsletterSubscriptions.id)).limit(size + 1).all();
+  const rows = await db.select().from(newsletterSubscriptions).where(and(confirmed, afterKey)).orderBy(asc(newsletterSubscriptions.createdAt), asc(newsletterSubscriptions.id)).limit(size + 1).all();
   return toConnection("newsletterSubscribers", rows, size, cursor, (row) => [row.createdAt.getTime(), row.id], () => db.$count(newsletterSubscriptions, confirmed));
 }

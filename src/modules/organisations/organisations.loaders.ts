@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import { and, count, eq, inArray, lte, ne, sql } from "drizzle-orm";
 import { loaderById } from "../../common/batch.js";
-import type { Db } from "../../db/client.js";
+import type { Db } from "../../db/database.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { eventPartners, events, organisations } from "../../db/tables.js";
 
@@ -38,7 +38,7 @@ export function createOrganisationLoaders(db: Db) {
   const q = organisationQueries(db);
   const visible = (includeDrafts: boolean) => (includeDrafts ? undefined : ne(events.status, "DRAFT"));
   return {
-    organisationById: loaderById((ids) => q.organisationsById.all({ ids: listParam(ids) }), (row) => row.id),
+    organisationById: loaderById(async (ids) => q.organisationsById.all({ ids: listParam(ids) }), (row) => row.id),
 
     /**
      * The ids of the first page of events of many organisations at once (in start order,
@@ -58,7 +58,7 @@ export function createOrganisationLoaders(db: Db) {
             .innerJoin(events, eq(events.id, eventPartners.eventId))
             .where(and(inArray(eventPartners.organisationId, organisationIds), visible(sample.includeDrafts)))
             .as("ranked");
-          const rows = db.select({ organisationId: ranked.organisationId, eventId: ranked.eventId }).from(ranked).where(lte(ranked.rank, sample.size + 1)).orderBy(ranked.organisationId, sql`"rank"`).all();
+          const rows = await db.select({ organisationId: ranked.organisationId, eventId: ranked.eventId }).from(ranked).where(lte(ranked.rank, sample.size + 1)).orderBy(ranked.organisationId, sql`"rank"`).all();
           for (const organisationId of organisationIds) pages.set(pageKey({ ...sample, organisationId }), []);
           for (const row of rows) pages.get(pageKey({ ...sample, organisationId: row.organisationId }))!.push(row.eventId);
         }
@@ -72,7 +72,7 @@ export function createOrganisationLoaders(db: Db) {
       async (keys) => {
         const counts = new Map<string, number>();
         for (const { sample, organisationIds } of groupByOrganisation(keys, (key) => String(key.includeDrafts)).values()) {
-          const rows = db
+          const rows = await db
             .select({ organisationId: eventPartners.organisationId, n: count() })
             .from(eventPartners)
             .innerJoin(events, eq(events.id, eventPartners.eventId))

@@ -22,19 +22,19 @@ export class OrganisationPayload {
 @Resolver(() => Organisation)
 export class OrganisationResolver {
   @Query(() => OrganisationConnection, { description: "Organisations that take part in published events (admins: all), by name." })
-  organisations(
+  async organisations(
     @Ctx() ctx: Context,
     @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "Page size, at most 100." }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    const connection = listOrganisations(ctx.deps.db, { first, after, includeUnpublished: ctx.viewer.role === "ADMIN" });
+    const connection = await listOrganisations(ctx.deps.db, { first, after, includeUnpublished: ctx.viewer.role === "ADMIN" });
     for (const edge of connection.edges) ctx.loaders.organisationById.prime(edge.node.id, edge.node);
     return connection;
   }
 
   @Query(() => Organisation, { nullable: true })
-  organisation(@Ctx() ctx: Context, @Arg("slug", () => String) slug: string): OrganisationRow | null {
-    return ctx.deps.db.select().from(organisations).where(eq(organisations.slug, slug)).get() ?? null;
+  async organisation(@Ctx() ctx: Context, @Arg("slug", () => String) slug: string): Promise<OrganisationRow | null> {
+    return (await ctx.deps.db.select().from(organisations).where(eq(organisations.slug, slug)).get()) ?? null;
   }
 
   @FieldResolver(() => EventConnection, { description: "Events this organisation takes part in, in start order." })
@@ -53,12 +53,12 @@ export class OrganisationResolver {
   @Mutation(() => OrganisationPayload, { description: "Admin." })
   createOrganisation(@Ctx() ctx: Context, @Arg("input", () => OrganisationInput) input: OrganisationInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ organisation: createOrganisation(ctx.deps, input) }));
+    return toPayload(async () => ({ organisation: await createOrganisation(ctx.deps, input) }));
   }
 
   @Mutation(() => OrganisationPayload, { description: "Admin." })
   updateOrganisation(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("input", () => OrganisationInput) input: OrganisationInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ organisation: updateOrganisation(ctx.deps, id, input) }));
+    return toPayload(async () => ({ organisation: await updateOrganisation(ctx.deps, id, input) }));
   }
 }

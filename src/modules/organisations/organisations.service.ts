@@ -3,7 +3,7 @@ import { decodeCursor, pageSize, toConnection, type Connection } from "../../com
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits, slugPattern } from "../../common/validate.js";
-import type { Db } from "../../db/client.js";
+import type { Db, Reads } from "../../db/database.js";
 import { byNameThenId } from "../../db/keyset.js";
 import type { Loaders } from "../../context.js";
 import type { EventRow } from "../events/event-rules.js";
@@ -13,7 +13,8 @@ import type { Deps } from "../../deps.js";
 import type { OrganisationInput } from "./organisations.inputs.js";
 import type { OrganisationRow } from "./organisations.type.js";
 
-function checkOrganisation({ db }: Deps, input: OrganisationInput, id: string | null) {
+/** Checked in the transaction that writes: on PostgreSQL the slug's unique index still refuses a twin committed meanwhile. */
+async function checkOrganisation(db: Reads, input: OrganisationInput, id: string | null) {
   const check = new InputChecker();
   const slug = check.requiredText(["input", "slug"], input.slug, limits.slug);
   if (slug && !slugPattern.test(slug)) check.add("INVALID", "slug may contain only lower-case letters, digits and single hyphens.", ["input", "slug"]);
@@ -24,7 +25,7 @@ function checkOrganisation({ db }: Deps, input: OrganisationInput, id: string | 
     email: input.email ?? null,
     phone: check.phone(["input", "phone"], input.phone),
   };
-  const taken = db
+  const taken = await db
     .select({ id: organisations.id })
     .from(organisations)
     .where(id ? and(eq(organisations.slug, slug), ne(organisations.id, id)) : eq(organisations.slug, slug))
@@ -34,17 +35,21 @@ function checkOrganisation({ db }: Deps, input: OrganisationInput, id: string | 
   return values;
 }
 
-export function createOrganisation(deps: Deps, input: OrganisationInput): OrganisationRow {
-  const values = checkOrganisation(deps, input, null);
-  const now = deps.clock.now();
-  return deps.db.insert(organisations).values({ id: newId("organisation"), ...values, createdAt: now, updatedAt: now }).returning().get();
+export function createOrganisation(deps: Deps, input: OrganisationInput): Promise<OrganisationRow> {
+  return deps.db.transaction(async (tx) => {
+    const values = await checkOrganisation(tx, input, null);
+    const now = deps.clock.now();
+    return (await tx.insert(organisations).values({ id: newId("organisation"), ...values, createdAt: now, updatedAt: now }).returning().get())!;
+  });
 }
 
-export function updateOrganisation(deps: Deps, id: string, input: OrganisationInput): OrganisationRow {
-  const exists = deps.db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id)).get();
-  if (!exists) throw new DomainError("NOT_FOUND", "No organisation has this id.", ["id"]);
-  const values = checkOrganisation(deps, input, id);
-  return deps.db.update(organisations).set({ ...values, updatedAt: deps.clock.now() }).where(eq(organisations.id, id)).returning().get()!;
+export function updateOrganisation(deps: Deps, id: string, input: OrganisationInput): Promise<OrganisationRow> {
+  return deps.db.transaction(async (tx) => {
+    const exists = await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id)).get();
+    if (!exists) throw new DomainError("NOT_FOUND", "No organisation has this id.", ["id"]);
+    const values = await checkOrganisation(tx, input, id);
+    return (await tx.update(organisations).set({ ...values, updatedAt: deps.clock.now() }).where(eq(organisations.id, id)).returning().get())!;
+  });
 }
 
 export interface ListOrganisationsOptions {
@@ -55,16 +60,16 @@ export interface ListOrganisationsOptions {
 }
 
 /** Organisations by name (case-insensitive), keyset-paginated on (lower(name), id). */
-export function listOrganisations(db: Db, options: ListOrganisationsOptions): Connection<OrganisationRow> {
+export async function listOrganisations(db: Db, options: ListOrganisationsOptions): Promise<Connection<OrganisationRow>> {
   const size = pageSize(options.first);
   const after = decodeCursor("organisations", options.after);
   const order = byNameThenId(organisations.name, organisations.id, after);
   const where = options.includeUnpublished ? undefined : partnerInPublicEvent(db);
-  const rows = db.select().from(organisations).where(and(where, order.after)).orderBy(...order.orderBy).limit(size + 1).all();
-  return toConnection("organisations", rows, size, after, (row) => [row.name, row.id], () => db.select({ n: count() }).from(organisations).where(where).get()!.n);
+  const rows = await db.select().from(organisations).where(and(where, order.after)).orderBy(...order.orderBy).limit(size + 1).all();
+  return toConnection("organisations", rows, size, after, (row) => [row.name, row.id], async () => (await db.select({ n: count() }).from(organisations).where(where).get())!.n);
 }
 
-function partnerInPublicEvent(db: Db): SQL {
+function partnerInPublicEvent(db: Reads): SQL {
   return exists(
     db
       .select({ one: sql`1` })

@@ -24,7 +24,7 @@ export class RegistrantSessionResolver {
   requestSignInLink(@Ctx() ctx: Context, @Arg("email", () => EmailAddressScalar) email: string) {
     return toPayload(async () => {
       await enforceRateLimit(ctx, "requestSignInLink", email);
-      requestSignInLink(ctx.deps, email);
+      await requestSignInLink(ctx.deps, email);
       return { ok: true };
     }, { ok: false });
   }

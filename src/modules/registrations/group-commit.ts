@@ -1,18 +1,25 @@
-import type { Db } from "../../db/client.js";
+import type { Db, Tx } from "../../db/database.js";
 import { eventLoopLagMs } from "../../common/event-loop-lag.js";
-import { writeTransaction, type WriteTx } from "../../db/write-transaction.js";
 
 /*
- * Group commit for `register`. With 50 clients registering, the profile's largest entry
- * after the statements were prepared was the commit itself: each registration wrote its
- * own copies of the same B-tree pages (the registrations table and its indexes, the
- * timeline, the outbox) to the WAL. Registrations that arrive within one turn of the
- * event loop now share one IMMEDIATE transaction, each inside its own SAVEPOINT: every
- * one still decides on the latest state (the ones before it in the batch included), a
- * failing one is rolled back alone, and they all commit together. A batch waits for at
- * most the current turn of the loop; while that turn overruns (a flood of reads keeps the
- * loop polling, and setImmediate waits until it stops), a registration commits at once
- * with the ones already waiting instead.
+ * Group commit for `register` on SQLite. With 50 clients registering, the profile's
+ * largest entry after the statements were prepared was the commit itself: each
+ * registration wrote its own copies of the same B-tree pages (the registrations table and
+ * its indexes, the timeline, the outbox) to the WAL. Registrations that arrive within one
+ * turn of the event loop now share one IMMEDIATE transaction, each inside its own
+ * savepoint (db.savepoint): every one still decides on the latest state (the ones before
+ * it in the batch included), a failing one is rolled back alone, and they all commit
+ * together. A batch waits for at most the current turn of the loop; while that turn
+ * overruns (a flood of reads keeps the loop polling, and setImmediate waits until it
+ * stops), a registration commits at once with the ones already waiting instead.
+ *
+ * On PostgreSQL there is no batching: each registration runs in a transaction of its own.
+ * There every registration locks its event's row (db.lockEvent) until it commits, and a
+ * batch would hold the locks of all its events at once, taken in arrival order: two
+ * processes whose batches take the same two events in opposite orders would each wait for
+ * the other (a deadlock, or a lock timeout), and one slow event would hold up registrations
+ * of unrelated events behind it. PostgreSQL's commits are also not a single writer's WAL
+ * pages, so there is little to gain.
  */
 
 /** Past this lag of the current loop turn, waiting for setImmediate would hold the answer hostage to the flood. */
@@ -26,20 +33,29 @@ const MAX_BATCH = 64;
  * event's row, its criteria) is read once per transaction, not once per registration.
  * Only for reads of rows no registration writes: the write lock keeps every other writer
  * out until the batch commits, so a value read once stays true for the whole batch.
+ * The read's Promise is kept, so registrations asking at the same time share one read; a
+ * read that failed is forgotten, so the next one asks again.
  */
 export class BatchReads {
-  private readonly values = new Map<string, unknown>();
+  private readonly values = new Map<string, Promise<unknown>>();
 
-  once<T>(key: string, read: () => T): T {
-    if (this.values.has(key)) return this.values.get(key) as T;
-    const value = read();
+  once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const known = this.values.get(key);
+    if (known) return known as Promise<T>;
+    // Promise.resolve: on SQLite a query's promise may be a plain value (its driver is synchronous).
+    const value = Promise.resolve(read());
     this.values.set(key, value);
+    value.catch(() => {
+      if (this.values.get(key) === value) this.values.delete(key);
+    });
     return value;
   }
 }
 
+type Work<T> = (tx: Tx, reads: BatchReads) => Promise<T>;
+
 interface Pending {
-  work: (tx: WriteTx, reads: BatchReads) => unknown;
+  work: Work<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -47,20 +63,13 @@ interface Pending {
 class GroupCommit {
   private readonly queue: Pending[] = [];
   private scheduled = false;
-  private readonly savepoint;
-  private readonly release;
-  private readonly rollback;
 
-  constructor(private readonly db: Db) {
-    this.savepoint = db.$client.prepare("SAVEPOINT register_one");
-    this.release = db.$client.prepare("RELEASE register_one");
-    this.rollback = db.$client.prepare("ROLLBACK TO register_one");
-  }
+  constructor(private readonly db: Db) {}
 
-  run<T>(work: (tx: WriteTx, reads: BatchReads) => T): Promise<T> {
+  run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (eventLoopLagMs() > MAX_WAIT_MS) this.flush();
+      if (eventLoopLagMs() > MAX_WAIT_MS) void this.flush();
       else this.schedule();
     });
   }
@@ -70,28 +79,25 @@ class GroupCommit {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flush();
+      void this.flush();
     });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const batch = this.queue.splice(0, MAX_BATCH);
     if (this.queue.length) this.schedule();
     if (!batch.length) return;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      writeTransaction(this.db, (tx) => {
+      await this.db.transaction(async (tx) => {
         outcomes.length = 0;
         const reads = new BatchReads();
         for (const pending of batch) {
-          this.savepoint.run();
           try {
-            outcomes.push({ ok: true, value: pending.work(tx, reads) });
+            outcomes.push({ ok: true, value: await this.db.savepoint(tx, () => pending.work(tx, reads)) });
           } catch (error) {
-            this.rollback.run();
             outcomes.push({ ok: false, error });
           }
-          this.release.run();
         }
       });
     } catch (error) {
@@ -109,8 +115,12 @@ class GroupCommit {
 
 const groups = new WeakMap<Db, GroupCommit>();
 
-/** Runs `work` in a write transaction shared with the other registrations of this turn of the event loop. */
-export function inGroupCommit<T>(db: Db, work: (tx: WriteTx, reads: BatchReads) => T): Promise<T> {
+/**
+ * Runs `work` in a write transaction: on SQLite shared with the other registrations of
+ * this turn of the event loop, on PostgreSQL its own (see the top of this file).
+ */
+export function inGroupCommit<T>(db: Db, work: Work<T>): Promise<T> {
+  if (db.dialect === "postgres") return db.transaction((tx) => work(tx, new BatchReads()));
   let group = groups.get(db);
   if (!group) groups.set(db, (group = new GroupCommit(db)));
   return group.run(work);

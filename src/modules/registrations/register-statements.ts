@@ -1,15 +1,19 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
-import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, events, registrationChanges, registrationCounts, registrations } from "../../db/tables.js";
+import type { Tx } from "../../db/database.js";
+import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, registrationChanges, registrationCounts, registrations } from "../../db/tables.js";
 import { seatHoldingStatuses } from "../events/event-rules.js";
 import { total } from "./registration-counts.js";
 
 /*
- * The statements of `register`'s transaction, built and prepared once per database.
- * A profile of 50 clients registering showed drizzle building the SQL and SQLite
+ * The statements of `register`'s transaction, built and prepared once per transaction
+ * handle. A profile of 50 clients registering showed drizzle building the SQL and SQLite
  * preparing it again for every statement as most of the transaction's time; a prepared
- * query only binds its values. They run inside the caller's IMMEDIATE transaction: one
- * better-sqlite3 connection, so a statement prepared on the database runs in it.
+ * query only binds its values. A statement is prepared on the handle it runs on, the
+ * transaction's: on SQLite that is the one writer connection's handle, the same object
+ * for every transaction, so they are built once per database; on PostgreSQL each
+ * transaction has a handle of its own and they are built again (unnamed statements,
+ * planned per run anyway). The event's row is not among them: register reads it with
+ * db.lockEvent, which on PostgreSQL also locks it.
  *
  * No `.limit(1)`: `.get()` stops at the first row anyway, and drizzle binds the limit as
  * a parameter, which made SQLite's duplicate check 14 µs instead of 6 (measured).
@@ -18,9 +22,35 @@ import { total } from "./registration-counts.js";
 const placeholder = sql.placeholder;
 const activeStatuses = ["PENDING_REVIEW", "AWAITING_PAYMENT", "CONFIRMED", "WAITLISTED"] as const;
 
-function prepareRegisterStatements(db: Db) {
+/** The placeholders of a registration's insert, all but waitlistedAt. */
+function registrationValues() {
   return {
-    eventById: db.select().from(events).where(eq(events.id, placeholder("eventId"))).prepare(),
+    id: placeholder("id"),
+    eventId: placeholder("eventId"),
+    reference: placeholder("reference"),
+    status: placeholder("status"),
+    firstName: placeholder("firstName"),
+    lastName: placeholder("lastName"),
+    email: placeholder("email"),
+    emailNormalized: placeholder("emailNormalized"),
+    phone: placeholder("phone"),
+    profession: placeholder("profession"),
+    professionOther: placeholder("professionOther"),
+    employer: placeholder("employer"),
+    jobTitle: placeholder("jobTitle"),
+    accessibilityNeeds: placeholder("accessibilityNeeds"),
+    sourceOrganisationId: placeholder("sourceOrganisationId"),
+    sourceApiKeyId: placeholder("sourceApiKeyId"),
+    manageTokenHash: placeholder("manageTokenHash"),
+    amountDueMinor: placeholder("amountDueMinor"),
+    currency: placeholder("currency"),
+    createdAt: placeholder("createdAt"),
+    updatedAt: placeholder("updatedAt"),
+  };
+}
+
+function prepareRegisterStatements(db: Tx) {
+  return {
     /** The kept counts (registration-counts.ts) of the statuses that hold a seat: the seat check. */
     seatsHeld: db
       .select({ n: total })
@@ -34,33 +64,16 @@ function prepareRegisterStatements(db: Db) {
       .where(and(eq(registrations.eventId, placeholder("eventId")), eq(registrations.emailNormalized, placeholder("emailNormalized")), inArray(registrations.status, [...activeStatuses])))
       .prepare(),
     registrationWithReference: db.select({ id: registrations.id }).from(registrations).where(eq(registrations.reference, placeholder("reference"))).prepare(),
-    insertRegistration: db
+    /** A registration that got a seat (or waits for review or payment): waitlistedAt stays null. */
+    insertRegistration: db.insert(registrations).values(registrationValues()).returning().prepare(),
+    /**
+     * A waitlisted one, with waitlistedAt bound as a Date (each dialect's encoder turns it
+     * into its own timestamp). Two statements, because a placeholder that is sometimes null
+     * would reach the Date encoder with null.
+     */
+    insertWaitlistedRegistration: db
       .insert(registrations)
-      .values({
-        id: placeholder("id"),
-        eventId: placeholder("eventId"),
-        reference: placeholder("reference"),
-        status: placeholder("status"),
-        firstName: placeholder("firstName"),
-        lastName: placeholder("lastName"),
-        email: placeholder("email"),
-        emailNormalized: placeholder("emailNormalized"),
-        phone: placeholder("phone"),
-        profession: placeholder("profession"),
-        professionOther: placeholder("professionOther"),
-        employer: placeholder("employer"),
-        jobTitle: placeholder("jobTitle"),
-        accessibilityNeeds: placeholder("accessibilityNeeds"),
-        sourceOrganisationId: placeholder("sourceOrganisationId"),
-        sourceApiKeyId: placeholder("sourceApiKeyId"),
-        manageTokenHash: placeholder("manageTokenHash"),
-        amountDueMinor: placeholder("amountDueMinor"),
-        currency: placeholder("currency"),
-        // Bound raw (epoch ms or null): drizzle would pass a null placeholder to the Date encoder.
-        waitlistedAt: sql`${placeholder("waitlistedAtMs")}`,
-        createdAt: placeholder("createdAt"),
-        updatedAt: placeholder("updatedAt"),
-      })
+      .values({ ...registrationValues(), waitlistedAt: placeholder("waitlistedAt") })
       .returning()
       .prepare(),
     insertAnswer: db
@@ -102,10 +115,11 @@ function prepareRegisterStatements(db: Db) {
 
 export type RegisterStatements = ReturnType<typeof prepareRegisterStatements>;
 
-const prepared = new WeakMap<Db, RegisterStatements>();
+const prepared = new WeakMap<Tx, RegisterStatements>();
 
-export function registerStatements(db: Db): RegisterStatements {
-  let statements = prepared.get(db);
-  if (!statements) prepared.set(db, (statements = prepareRegisterStatements(db)));
+/** The statements for the transaction `tx`: call it inside the transaction's body. */
+export function registerStatements(tx: Tx): RegisterStatements {
+  let statements = prepared.get(tx);
+  if (!statements) prepared.set(tx, (statements = prepareRegisterStatements(tx)));
   return statements;
 }

@@ -1,6 +1,7 @@
 import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import { DomainError, forbidden, unauthenticated } from "../../common/errors.js";
 import type { Context } from "../../context.js";
+import { jsonArrayHasAny } from "../../db/dialect.js";
 import { eventPartners, registrations } from "../../db/tables.js";
 
 export type RegistrationRow = typeof registrations.$inferSelect;
@@ -64,10 +65,10 @@ export async function assertMayRecordPayment(ctx: Context, registrationId: strin
   if (viewer.role === "ADMIN") return;
   if (viewer.role === "ANONYMOUS") throw unauthenticated();
   if (viewer.role !== "PARTNER" || viewer.keyKind !== "SECRET") throw forbidden("Only admins and the secret key of an event's host or booking partner may record payments.");
-  const takesPaymentsSomewhere = ctx.deps.db
+  const takesPaymentsSomewhere = await ctx.deps.db
     .select({ eventId: eventPartners.eventId })
     .from(eventPartners)
-    .where(and(eq(eventPartners.organisationId, viewer.organisationId), sql`EXISTS (SELECT 1 FROM json_each(${eventPartners.roles}) r WHERE r.value IN ('HOST', 'BOOKING_PARTNER'))`))
+    .where(and(eq(eventPartners.organisationId, viewer.organisationId), jsonArrayHasAny(eventPartners.roles, [...rolesThatTakePayments])))
     .limit(1)
     .get();
   if (!takesPaymentsSomewhere) throw forbidden("Your organisation is neither host nor booking partner of any event, so it records no payments.");
@@ -102,7 +103,7 @@ export function registrationScope(ctx: Context): SQL | undefined {
         sql`${registrations.eventId} IN (
           SELECT ep.event_id FROM event_partners ep
           WHERE ep.organisation_id = ${viewer.organisationId}
-            AND EXISTS (SELECT 1 FROM json_each(ep.roles) r WHERE r.value IN ('HOST', 'DELIVERY_PARTNER', 'BOOKING_PARTNER')))`,
+            AND ${jsonArrayHasAny(sql`ep.roles`, [...rolesThatSeeAttendees])})`,
       );
     case "ANONYMOUS":
       throw unauthenticated("Reading registrations needs an admin key, a partner secret key or a registrant token.");

@@ -1,8 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { inList, preparedPerDatabase } from "../../db/prepared.js";
-import type { Db } from "../../db/client.js";
+import type { Db, Reads } from "../../db/database.js";
 import { registrationCounts, type registrationStatuses } from "../../db/tables.js";
-import type { Writer } from "../../mail/outbox.js";
 
 type Status = (typeof registrationStatuses)[number];
 
@@ -22,9 +21,9 @@ function statusCondition(statuses: readonly Status[] | null | undefined): SQL | 
 }
 
 /** Registrations in these statuses (all statuses when null), of one event or of all events. */
-export function keptRegistrationCount(db: Writer, filter: { eventId?: string | null; statuses?: readonly Status[] | null }): number {
+export async function keptRegistrationCount(db: Reads, filter: { eventId?: string | null; statuses?: readonly Status[] | null }): Promise<number> {
   const byEvent = filter.eventId ? eq(registrationCounts.eventId, filter.eventId) : undefined;
-  return db.select({ n: total }).from(registrationCounts).where(and(byEvent, statusCondition(filter.statuses))).get()!.n;
+  return (await db.select({ n: total }).from(registrationCounts).where(and(byEvent, statusCondition(filter.statuses))).get())!.n;
 }
 
 /**

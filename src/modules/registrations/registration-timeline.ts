@@ -1,5 +1,5 @@
 import { registrationChanges } from "../../db/tables.js";
-import type { Writer } from "../../mail/outbox.js";
+import type { Tx } from "../../db/database.js";
 
 export interface ChangeRecord {
   registrationId: string;
@@ -12,8 +12,8 @@ export interface ChangeRecord {
 }
 
 /** Appends to a registration's audit timeline, inside the change's own transaction. */
-export function recordChange(tx: Writer, change: ChangeRecord): void {
-  tx.insert(registrationChanges).values(changeRow(change)).run();
+export async function recordChange(tx: Tx, change: ChangeRecord): Promise<void> {
+  await tx.insert(registrationChanges).values(changeRow(change)).run();
 }
 
 /** The timeline row of a change: what recordChange (and register's prepared insert) writes. */

@@ -1,6 +1,6 @@
-import { asc, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { loaderById, loaderOfCounts, loaderOfLists } from "../../common/batch.js";
-import type { Db } from "../../db/client.js";
+import type { Db } from "../../db/database.js";
 import { eligibilityAnswers, emailDeliveries, payments, registrationChanges, registrations } from "../../db/tables.js";
 
 export function createRegistrationLoaders(db: Db) {
@@ -23,15 +23,20 @@ export function createRegistrationLoaders(db: Db) {
       (row) => row.registrationId!,
     ),
     /** 1-based FIFO position among the event's WAITLISTED registrations. */
-    waitlistPositionByRegistrationId: loaderOfCounts((ids) => {
-      const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
-      return db.all<{ key: string; n: number }>(sql`
-        SELECT id AS key, position AS n FROM (
-          SELECT id, ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY waitlisted_at, id) AS position
-          FROM registrations
-          WHERE status = 'WAITLISTED'
-            AND event_id IN (SELECT event_id FROM registrations WHERE id IN (${list}))
-        ) WHERE id IN (${list})`);
+    waitlistPositionByRegistrationId: loaderOfCounts(async (ids) => {
+      const eventsOfThem = db.select({ eventId: registrations.eventId }).from(registrations).where(inArray(registrations.id, [...ids]));
+      const waitlist = db
+        .select({
+          id: registrations.id,
+          // The order promoteFromWaitlist offers places in.
+          position: sql<number>`row_number() over (partition by ${registrations.eventId} order by ${registrations.waitlistedAt}, ${registrations.id})`.as("position"),
+        })
+        .from(registrations)
+        .where(and(eq(registrations.status, "WAITLISTED"), inArray(registrations.eventId, eventsOfThem)))
+        .as("waitlist");
+      const rows = await db.select({ key: waitlist.id, n: waitlist.position }).from(waitlist).where(inArray(waitlist.id, [...ids])).all();
+      // row_number() is a bigint: PostgreSQL's driver gives it as a string.
+      return rows.map((row) => ({ key: row.key, n: Number(row.n) }));
     }),
   };
 }

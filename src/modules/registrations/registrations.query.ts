@@ -1,8 +1,9 @@
-import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection, type SortKey } from "../../common/connection.js";
 import { badUserInput } from "../../common/errors.js";
 import { characterCount, limits } from "../../common/validate.js";
-import type { Db } from "../../db/client.js";
+import type { Db } from "../../db/database.js";
+import { likeIgnoringCase } from "../../db/dialect.js";
 import { registrations } from "../../db/tables.js";
 import type { RegistrationRow } from "./registration-access.js";
 import { keptRegistrationCount } from "./registration-counts.js";
@@ -29,7 +30,7 @@ export interface ListRegistrationsOptions {
  * index in order but filters as it goes, and totalCount is a COUNT(*) over the matching
  * rows: that one grows with the data.
  */
-export function listRegistrations(db: Db, options: ListRegistrationsOptions): Connection<RegistrationRow> {
+export async function listRegistrations(db: Db, options: ListRegistrationsOptions): Promise<Connection<RegistrationRow>> {
   const size = pageSize(options.first);
   const after = decodeCursor("registrations", options.after);
   const conditions: (SQL | undefined)[] = [options.scope];
@@ -39,14 +40,18 @@ export function listRegistrations(db: Db, options: ListRegistrationsOptions): Co
     if (characterCount(search) > limits.shortText) throw badUserInput(`search must be at most ${limits.shortText} characters`);
     const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     conditions.push(
-      sql`(lower(${registrations.firstName} || ' ' || ${registrations.lastName}) LIKE ${pattern} ESCAPE '\\'
-        OR ${registrations.emailNormalized} LIKE ${pattern} ESCAPE '\\'
-        OR lower(${registrations.reference}) LIKE ${pattern} ESCAPE '\\')`,
+      or(
+        likeIgnoringCase(sql`lower(${registrations.firstName} || ' ' || ${registrations.lastName})`, pattern),
+        likeIgnoringCase(registrations.emailNormalized, pattern),
+        likeIgnoringCase(sql`lower(${registrations.reference})`, pattern),
+      ),
     );
   }
   const statuses = options.status?.length ? [...new Set(options.status)] : null;
   // A row value comparison is an index range, where `a > x OR (a = x AND b > y)` is not.
-  const afterKey = after ? sql`(${registrations.createdAt}, ${registrations.id}) > (${after[0]}, ${after[1]})` : undefined;
+  // The cursor's time is bound as a Date through the column's encoder: epoch ms on SQLite,
+  // a timestamptz on PostgreSQL.
+  const afterKey = after ? sql`(${registrations.createdAt}, ${registrations.id}) > (${sql.param(new Date(after[0]), registrations.createdAt)}, ${after[1]})` : undefined;
   const page = (status: RegistrationRow["status"] | null) =>
     db
       .select()
@@ -55,11 +60,11 @@ export function listRegistrations(db: Db, options: ListRegistrationsOptions): Co
       .orderBy(asc(registrations.createdAt), asc(registrations.id))
       .limit(size + 1)
       .all();
-  const rows = statuses === null ? page(null) : mergeInListOrder(statuses.map(page), size + 1);
+  const rows = statuses === null ? await page(null) : mergeInListOrder(await Promise.all(statuses.map(page)), size + 1);
   const keptCountAnswers = options.scope === undefined && !search;
   const totalCount = keptCountAnswers
     ? () => keptRegistrationCount(db, { eventId: options.eventId, statuses })
-    : () => db.select({ n: count() }).from(registrations).where(and(...conditions, statuses ? inArray(registrations.status, statuses) : undefined)).get()!.n;
+    : async () => (await db.select({ n: count() }).from(registrations).where(and(...conditions, statuses ? inArray(registrations.status, statuses) : undefined)).get())!.n;
   return toConnection("registrations", rows, size, after, keyOf, totalCount);
 }
 
@@ -76,6 +81,6 @@ function mergeInListOrder(lists: RegistrationRow[][], limit: number): Registrati
   return lists.length === 1 ? lists[0]! : lists.flat().sort(compareInListOrder).slice(0, limit);
 }
 
-export function findRegistrationByReference(db: Db, reference: string): RegistrationRow | undefined {
+export function findRegistrationByReference(db: Db, reference: string): Promise<RegistrationRow | undefined> {
   return db.select().from(registrations).where(eq(registrations.reference, reference.trim().toUpperCase())).get();
 }

@@ -65,7 +65,7 @@ export class RegistrationResolver {
     if ((id == null) === (reference == null)) throw badUserInput("Give exactly one of `id` and `reference`.");
     if (ctx.viewer.role === "ANONYMOUS") throw unauthenticated();
     if (id != null) return loadVisibleRegistration(ctx, id);
-    const row = reference!.length <= 40 ? findRegistrationByReference(ctx.deps.db, reference!) : undefined;
+    const row = reference!.length <= 40 ? await findRegistrationByReference(ctx.deps.db, reference!) : undefined;
     return row && (await canSeeRegistration(ctx, row)) ? row : null;
   }
 
@@ -82,11 +82,11 @@ export class RegistrationResolver {
   }
 
   @Query(() => [Registration], { description: "The signed-in registrant's own registrations, newest first." })
-  myRegistrations(@Ctx() ctx: Context) {
+  async myRegistrations(@Ctx() ctx: Context) {
     if (ctx.viewer.role !== "REGISTRANT") {
       throw ctx.viewer.role === "ANONYMOUS" ? unauthenticated("Sign in with the link from your email first.") : forbidden("Only registrants have registrations of their own.");
     }
-    return listRegistrations(ctx.deps.db, { scope: registrationScope(ctx), first: 100 }).edges.map((edge) => edge.node).reverse();
+    return (await listRegistrations(ctx.deps.db, { scope: registrationScope(ctx), first: 100 })).edges.map((edge) => edge.node).reverse();
   }
 
   @Mutation(() => RegisterPayload, { description: "Public (and partner publishable keys): apply for a place." })
@@ -103,7 +103,7 @@ export class RegistrationResolver {
   async cancelRegistration(@Ctx() ctx: Context, @Arg("input", () => CancelRegistrationInput) input: CancelRegistrationInput) {
     return toPayload(async () => {
       await registrationForMutation(ctx, input.registrationId, ["input", "registrationId"]);
-      return { registration: cancelRegistration(ctx.deps, input.registrationId, input.reason, actorLabel(ctx.viewer)) };
+      return { registration: await cancelRegistration(ctx.deps, input.registrationId, input.reason, actorLabel(ctx.viewer)) };
     });
   }
 
@@ -113,14 +113,14 @@ export class RegistrationResolver {
     return toPayload(async () => {
       const registration = await registrationForMutation(ctx, input.registrationId, ["input", "registrationId"]);
       await enforceRateLimit(ctx, "requestEarlyAccess", registration.email);
-      return { registration: requestEarlyAccess(ctx.deps, input.registrationId, input.reason, actorLabel(ctx.viewer)) };
+      return { registration: await requestEarlyAccess(ctx.deps, input.registrationId, input.reason, actorLabel(ctx.viewer)) };
     });
   }
 
   @Mutation(() => RegistrationPayload, { description: "Admin. APPROVE → AWAITING_PAYMENT (CONFIRMED when free or paid); REJECT → REJECTED, freeing the seat." })
   reviewRegistration(@Ctx() ctx: Context, @Arg("input", () => ReviewRegistrationInput) input: ReviewRegistrationInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ registration: reviewRegistration(ctx.deps, input, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => ({ registration: await reviewRegistration(ctx.deps, input, actorLabel(ctx.viewer)) }));
   }
 
   @Mutation(() => RegistrationPayload, {
@@ -130,14 +130,14 @@ export class RegistrationResolver {
   recordPayment(@Ctx() ctx: Context, @Arg("input", () => RecordPaymentInput) input: RecordPaymentInput) {
     return toPayload(async () => {
       await assertMayRecordPayment(ctx, input.registrationId);
-      return { registration: recordPayment(ctx.deps, input, actorLabel(ctx.viewer)) };
+      return { registration: await recordPayment(ctx.deps, input, actorLabel(ctx.viewer)) };
     });
   }
 
   @Mutation(() => RegistrationPayload, { description: "Admin. Opens the prerequisite course now; only for places paid in full." })
   grantEarlyAccess(@Ctx() ctx: Context, @Arg("registrationId", () => ID) registrationId: string) {
     requireAdmin(ctx);
-    return toPayload(() => ({ registration: grantEarlyAccess(ctx.deps, registrationId, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => ({ registration: await grantEarlyAccess(ctx.deps, registrationId, actorLabel(ctx.viewer)) }));
   }
 
   @Mutation(() => RegistrationPayload, { description: "Admin. Records that the registrant completed the prerequisite course (default: now)." })
@@ -147,7 +147,7 @@ export class RegistrationResolver {
     @Arg("completedAt", () => DateTimeScalar, { nullable: true }) completedAt: Date | null,
   ) {
     requireAdmin(ctx);
-    return toPayload(() => ({ registration: markPrerequisiteCompleted(ctx.deps, registrationId, completedAt, actorLabel(ctx.viewer)) }));
+    return toPayload(async () => ({ registration: await markPrerequisiteCompleted(ctx.deps, registrationId, completedAt, actorLabel(ctx.viewer)) }));
   }
 
   @FieldResolver(() => Event)

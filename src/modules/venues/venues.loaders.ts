@@ -1,5 +1,5 @@
 import { loaderById } from "../../common/batch.js";
-import type { Db } from "../../db/client.js";
+import type { Db } from "../../db/database.js";
 import { inList, listParam, preparedPerDatabase } from "../../db/prepared.js";
 import { venues } from "../../db/tables.js";
 
@@ -10,6 +10,6 @@ const venueQueries = preparedPerDatabase((db) => ({
 export function createVenueLoaders(db: Db) {
   const q = venueQueries(db);
   return {
-    venueById: loaderById((ids) => q.venuesById.all({ ids: listParam(ids) }), (row) => row.id),
+    venueById: loaderById(async (ids) => q.venuesById.all({ ids: listParam(ids) }), (row) => row.id),
   };
 }

@@ -18,12 +18,12 @@ export class VenuePayload {
 @Resolver(() => Venue)
 export class VenueResolver {
   @Query(() => VenueConnection, { description: "Venues of published events (admins: all), by name." })
-  venues(
+  async venues(
     @Ctx() ctx: Context,
     @Arg("first", () => Int, { nullable: true, defaultValue: 20, description: "Page size, at most 100." }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
   ) {
-    const connection = listVenues(ctx.deps.db, { first, after, includeUnpublished: ctx.viewer.role === "ADMIN" });
+    const connection = await listVenues(ctx.deps.db, { first, after, includeUnpublished: ctx.viewer.role === "ADMIN" });
     for (const edge of connection.edges) ctx.loaders.venueById.prime(edge.node.id, edge.node);
     return {
       edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toVenue(edge.node) })),
@@ -37,12 +37,12 @@ export class VenueResolver {
   @Mutation(() => VenuePayload, { description: "Admin. A venue with its address and accessibility facts." })
   createVenue(@Ctx() ctx: Context, @Arg("input", () => VenueInput) input: VenueInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ venue: toVenue(createVenue(ctx.deps, input)) }));
+    return toPayload(async () => ({ venue: toVenue(await createVenue(ctx.deps, input)) }));
   }
 
   @Mutation(() => VenuePayload, { description: "Admin. Replaces a venue's details." })
   updateVenue(@Ctx() ctx: Context, @Arg("id", () => ID) id: string, @Arg("input", () => VenueInput) input: VenueInput) {
     requireAdmin(ctx);
-    return toPayload(() => ({ venue: toVenue(updateVenue(ctx.deps, id, input)) }));
+    return toPayload(async () => ({ venue: toVenue(await updateVenue(ctx.deps, id, input)) }));
   }
 }

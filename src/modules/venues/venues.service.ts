@@ -3,7 +3,7 @@ import { decodeCursor, pageSize, toConnection, type Connection } from "../../com
 import { DomainError } from "../../common/errors.js";
 import { newId } from "../../common/ids.js";
 import { InputChecker, limits } from "../../common/validate.js";
-import type { Db } from "../../db/client.js";
+import type { Db, Reads } from "../../db/database.js";
 import { byNameThenId } from "../../db/keyset.js";
 import { events, sessions, venues } from "../../db/tables.js";
 import type { Deps } from "../../deps.js";
@@ -41,15 +41,15 @@ function checkVenue(input: VenueInput) {
   return values;
 }
 
-export function createVenue({ db, clock }: Deps, input: VenueInput): VenueRow {
+export async function createVenue({ db, clock }: Deps, input: VenueInput): Promise<VenueRow> {
   const values = checkVenue(input);
   const now = clock.now();
-  return db.insert(venues).values({ id: newId("venue"), ...values, createdAt: now, updatedAt: now }).returning().get();
+  return db.transaction(async (tx) => (await tx.insert(venues).values({ id: newId("venue"), ...values, createdAt: now, updatedAt: now }).returning().get())!);
 }
 
-export function updateVenue({ db, clock }: Deps, id: string, input: VenueInput): VenueRow {
+export async function updateVenue({ db, clock }: Deps, id: string, input: VenueInput): Promise<VenueRow> {
   const values = checkVenue(input);
-  const row = db.update(venues).set({ ...values, updatedAt: clock.now() }).where(eq(venues.id, id)).returning().get();
+  const row = await db.transaction((tx) => tx.update(venues).set({ ...values, updatedAt: clock.now() }).where(eq(venues.id, id)).returning().get());
   if (!row) throw new DomainError("NOT_FOUND", "No venue has this id.", ["id"]);
   return row;
 }
@@ -62,17 +62,17 @@ export interface ListVenuesOptions {
 }
 
 /** Venues by name (case-insensitive), keyset-paginated on (lower(name), id). */
-export function listVenues(db: Db, options: ListVenuesOptions): Connection<VenueRow> {
+export async function listVenues(db: Db, options: ListVenuesOptions): Promise<Connection<VenueRow>> {
   const size = pageSize(options.first);
   const after = decodeCursor("venues", options.after);
   const order = byNameThenId(venues.name, venues.id, after);
   const where = options.includeUnpublished ? undefined : usedByPublicEvent(db);
-  const rows = db.select().from(venues).where(and(where, order.after)).orderBy(...order.orderBy).limit(size + 1).all();
-  return toConnection("venues", rows, size, after, (row) => [row.name, row.id], () => db.select({ n: count() }).from(venues).where(where).get()!.n);
+  const rows = await db.select().from(venues).where(and(where, order.after)).orderBy(...order.orderBy).limit(size + 1).all();
+  return toConnection("venues", rows, size, after, (row) => [row.name, row.id], async () => (await db.select({ n: count() }).from(venues).where(where).get())!.n);
 }
 
 /** The venue of an event that is not a draft, or of one of its sessions: a draft's venue stays unlisted. */
-function usedByPublicEvent(db: Db): SQL {
+function usedByPublicEvent(db: Reads): SQL {
   return or(
     exists(db.select({ one: sql`1` }).from(events).where(and(eq(events.venueId, venues.id), ne(events.status, "DRAFT")))),
     exists(

@@ -1,13 +1,13 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, eq, getTableColumns, gt, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
 import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/tables.js";
-import { writeTransaction } from "../../db/write-transaction.js";
+import type { Tx } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import { isDeadOwnerOnThisHost, workerIdentity } from "../../mail/deliver.js";
-import { enqueueEmail, type Writer } from "../../mail/outbox.js";
+import { enqueueEmail } from "../../mail/outbox.js";
 import { subjectFor } from "../../mail/subjects.js";
 import type { MailLog } from "../../mail/transport.js";
 import { signatureHeader } from "./webhook-signing.js";
@@ -29,6 +29,11 @@ import { failPendingDeliveries, type WebhookDeliveryRow, type WebhookEndpointRow
  * - Fair between endpoints: a claim takes each endpoint's oldest due message, then each
  *   one's second, and so on; an endpoint that failed in a run is not claimed from again in
  *   that run. One dead receiver with a backlog costs one timeout per run, not every batch.
+ * - Workers in several processes: a claim is one short transaction that locks the rows it
+ *   takes (PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent claims take disjoint batches)
+ *   and stamps their lease. Sending happens outside any transaction; every later write
+ *   (lease renewal, outcome, release) is its own short transaction that only changes a row
+ *   still ours (stillOurs), so a row another worker took after our lease ran out is theirs.
  */
 
 const MINUTE_MS = 60_000;
@@ -72,31 +77,54 @@ function due(now: Date) {
   return and(inArray(webhookDeliveries.status, [...dueStatuses]), lte(webhookDeliveries.nextAttemptAt, now), or(isNull(webhookDeliveries.claimedUntil), lte(webhookDeliveries.claimedUntil, now)));
 }
 
-/** `skipped`: endpoints that failed earlier in this run; their messages wait for the next run. */
-function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string, skipped: ReadonlySet<string>): WebhookDeliveryRow[] {
-  const now = deps.clock.now();
-  // Round robin: every endpoint's oldest due message comes before anyone's second, so one
-  // endpoint's backlog cannot fill a batch while the others wait.
-  // Ties of createdAt (one millisecond) go by rowid, the order of insertion: ids are ULIDs, random within a millisecond.
-  const ranked = deps.db
+/** Oldest first; of one createdAt, in the order queued (delivery ids are sequential: newSequentialId). */
+function queuedOrder(a: WebhookDeliveryRow, b: WebhookDeliveryRow): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The next batch's ids, fairly: every endpoint's oldest due message comes before anyone's
+ * second, so one endpoint's backlog cannot fill a batch while the others wait. Ties of
+ * createdAt (one millisecond, or a test's clock) go by id, which webhook-messages.ts makes
+ * sequential, so in the order they were queued. Not locked: FOR UPDATE cannot apply to a
+ * query with a window function, so claimDue locks these rows next.
+ */
+async function dueCandidates(tx: Tx, now: Date, batchSize: number, skipped: ReadonlySet<string>): Promise<string[]> {
+  const ranked = tx
     .select({
       id: webhookDeliveries.id,
       createdAt: webhookDeliveries.createdAt,
-      seq: sql<number>`${webhookDeliveries}.rowid`.as("seq"),
-      turn: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${webhookDeliveries.createdAt}, ${webhookDeliveries}.rowid)`.as("turn"),
+      turn: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${webhookDeliveries.createdAt}, ${webhookDeliveries.id})`.as("turn"),
     })
     .from(webhookDeliveries)
     .where(and(due(now), skipped.size ? notInArray(webhookDeliveries.endpointId, [...skipped]) : undefined))
     .as("ranked");
-  const ids = deps.db.select({ id: ranked.id }).from(ranked).orderBy(sql`"turn"`, ranked.createdAt, sql`"seq"`).limit(options.batchSize);
-  const claimed = deps.db
-    .update(webhookDeliveries)
-    .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
-    .where(and(inArray(webhookDeliveries.id, ids), due(now)))
-    .returning({ ...getTableColumns(webhookDeliveries), seq: sql<number>`rowid` })
-    .all();
+  const rows = await tx.select({ id: ranked.id }).from(ranked).orderBy(sql`"turn"`, ranked.createdAt, ranked.id).limit(batchSize).all();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Claims the next batch in one transaction: picks the candidates, locks those still due
+ * (rows another worker is claiming right now are skipped, not waited for; one it claimed
+ * meanwhile is no longer due), and stamps our lease on them.
+ * `skipped`: endpoints that failed earlier in this run; their messages wait for the next run.
+ */
+async function claimDue(deps: Deps, options: WebhookDeliveryOptions, owner: string, skipped: ReadonlySet<string>): Promise<WebhookDeliveryRow[]> {
+  const now = deps.clock.now();
+  const claimed = await deps.db.transaction(async (tx) => {
+    const candidates = await dueCandidates(tx, now, options.batchSize, skipped);
+    if (candidates.length === 0) return [];
+    const locked = await deps.db.claimRows(tx.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(and(inArray(webhookDeliveries.id, candidates), due(now))));
+    if (locked.length === 0) return [];
+    return tx
+      .update(webhookDeliveries)
+      .set({ claimedUntil: new Date(now.getTime() + options.leaseMs), claimedBy: owner })
+      .where(and(inArray(webhookDeliveries.id, locked.map((row) => row.id)), due(now)))
+      .returning()
+      .all();
+  });
   // Each endpoint's lane sends its messages oldest first, in the order they were queued.
-  return claimed.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq).map(({ seq: _seq, ...row }) => row);
+  return claimed.sort(queuedOrder);
 }
 
 function stillOurs(rowId: string, owner: string) {
@@ -150,7 +178,7 @@ function failure(error: unknown): Response {
  * Resolves, signs and POSTs, all within one deadline (timeoutMs). `renewLease` runs once the
  * name is resolved: false means another worker has the row now, and nothing is sent.
  */
-async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions, renewLease: () => boolean): Promise<Response | "released"> {
+async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDeliveryRow, options: WebhookDeliveryOptions, renewLease: () => Promise<boolean>): Promise<Response | "released"> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   let destination: Destination;
   try {
@@ -159,7 +187,7 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDelive
   } catch (error) {
     return failure(error);
   }
-  if (!renewLease()) return "released";
+  if (!(await renewLease())) return "released";
   const now = deps.clock.now();
   const secrets = [endpoint.secret];
   if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) secrets.push(endpoint.previousSecret);
@@ -182,15 +210,15 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookDelive
 }
 
 /** The owner's address: the organisation's contact email, or for an admin's endpoint the operator's (MAIL_FROM's address). */
-function ownerAddress(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow): string | null {
+async function ownerAddress(tx: Tx, deps: Deps, endpoint: WebhookEndpointRow): Promise<string | null> {
   if (endpoint.organisationId === null) return deps.config.mailFrom.replace(/^.*<([^>]+)>.*$/, "$1");
-  return tx.select({ email: organisations.email }).from(organisations).where(eq(organisations.id, endpoint.organisationId)).get()?.email ?? null;
+  return (await tx.select({ email: organisations.email }).from(organisations).where(eq(organisations.id, endpoint.organisationId)).get())?.email ?? null;
 }
 
-function notifyOwner(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow, status: "FAILING" | "DISABLED", since: Date, lastError: string | null): void {
-  const to = ownerAddress(tx, deps, endpoint);
+async function notifyOwner(tx: Tx, deps: Deps, endpoint: WebhookEndpointRow, status: "FAILING" | "DISABLED", since: Date, lastError: string | null): Promise<void> {
+  const to = await ownerAddress(tx, deps, endpoint);
   if (!to) return;
-  enqueueEmail(tx, deps.clock, {
+  await enqueueEmail(tx, deps.clock, {
     kind: "WEBHOOK_ENDPOINT_FAILING",
     to,
     subject: subjectFor("WEBHOOK_ENDPOINT_FAILING", { disabled: status === "DISABLED" }),
@@ -201,24 +229,26 @@ function notifyOwner(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow, statu
 }
 
 /** Disables an endpoint: nothing more is sent to it, what was waiting is failed, the owner is told. */
-function disable(tx: Writer, deps: Deps, endpoint: WebhookEndpointRow, now: Date, reason: string, lastError: string | null): void {
-  tx.update(webhookEndpoints).set({ status: "DISABLED", disabledReason: reason, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id)).run();
-  failPendingDeliveries(tx, endpoint.id, now, `The endpoint was disabled: ${reason}`);
-  notifyOwner(tx, deps, endpoint, "DISABLED", endpoint.failingSince ?? now, lastError);
+async function disable(tx: Tx, deps: Deps, endpoint: WebhookEndpointRow, now: Date, reason: string, lastError: string | null): Promise<void> {
+  await tx.update(webhookEndpoints).set({ status: "DISABLED", disabledReason: reason, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id)).run();
+  await failPendingDeliveries(tx, endpoint.id, now, `The endpoint was disabled: ${reason}`);
+  await notifyOwner(tx, deps, endpoint, "DISABLED", endpoint.failingSince ?? now, lastError);
 }
 
-function record(deps: Deps, row: WebhookDeliveryRow, response: Response, owner: string): Outcome {
-  return writeTransaction(deps.db, (tx) => {
-    const current = tx.select().from(webhookDeliveries).where(stillOurs(row.id, owner)).get();
+/** The send's outcome, in one short transaction; nothing when the row is no longer ours. */
+function record(deps: Deps, row: WebhookDeliveryRow, response: Response, owner: string): Promise<Outcome> {
+  return deps.db.transaction(async (tx): Promise<Outcome> => {
+    const current = await tx.select().from(webhookDeliveries).where(stillOurs(row.id, owner)).get();
     if (!current) return "released";
-    const endpoint = tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
+    const endpoint = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
     const now = deps.clock.now();
     const attempts = current.attempts + 1;
     const done = { attempts, claimedUntil: null, claimedBy: null, lastResponseStatus: response.status };
     if (response.error === null) {
-      tx.update(webhookDeliveries).set({ ...done, status: "SUCCEEDED", deliveredAt: now, lastError: null, nextAttemptAt: null }).where(eq(webhookDeliveries.id, row.id)).run();
+      await tx.update(webhookDeliveries).set({ ...done, status: "SUCCEEDED", deliveredAt: now, lastError: null, nextAttemptAt: null }).where(eq(webhookDeliveries.id, row.id)).run();
       if (endpoint && (endpoint.failingSince || endpoint.status === "FAILING")) {
-        tx.update(webhookEndpoints)
+        await tx
+          .update(webhookEndpoints)
           .set({ failingSince: null, status: endpoint.status === "FAILING" ? "ENABLED" : endpoint.status, updatedAt: now })
           .where(eq(webhookEndpoints.id, endpoint.id))
           .run();
@@ -226,12 +256,13 @@ function record(deps: Deps, row: WebhookDeliveryRow, response: Response, owner: 
       return "succeeded";
     }
     if (response.status === 410) {
-      tx.update(webhookDeliveries).set({ ...done, status: "FAILED", lastError: response.error, nextAttemptAt: null }).where(eq(webhookDeliveries.id, row.id)).run();
-      if (endpoint && endpoint.status !== "DISABLED") disable(tx, deps, endpoint, now, "The receiver answered 410 Gone.", response.error);
+      await tx.update(webhookDeliveries).set({ ...done, status: "FAILED", lastError: response.error, nextAttemptAt: null }).where(eq(webhookDeliveries.id, row.id)).run();
+      if (endpoint && endpoint.status !== "DISABLED") await disable(tx, deps, endpoint, now, "The receiver answered 410 Gone.", response.error);
       return "failed";
     }
     const givingUp = attempts > webhookRetryDelaysMs.length;
-    tx.update(webhookDeliveries)
+    await tx
+      .update(webhookDeliveries)
       .set({ ...done, status: givingUp ? "FAILED" : "RETRYING", lastError: response.error, nextAttemptAt: givingUp ? null : new Date(now.getTime() + webhookRetryDelaysMs[attempts - 1]!) })
       .where(eq(webhookDeliveries.id, row.id))
       .run();
@@ -239,75 +270,97 @@ function record(deps: Deps, row: WebhookDeliveryRow, response: Response, owner: 
       const since = endpoint.failingSince ?? now;
       const failingFor = now.getTime() - since.getTime();
       if (failingFor >= DISABLED_AFTER_MS) {
-        disable(tx, deps, { ...endpoint, failingSince: since }, now, "Deliveries failed for 5 days.", response.error);
+        await disable(tx, deps, { ...endpoint, failingSince: since }, now, "Deliveries failed for 5 days.", response.error);
       } else if (failingFor >= FAILING_AFTER_MS && endpoint.status === "ENABLED") {
-        tx.update(webhookEndpoints).set({ status: "FAILING", failingSince: since, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id)).run();
-        notifyOwner(tx, deps, endpoint, "FAILING", since, response.error);
+        await tx.update(webhookEndpoints).set({ status: "FAILING", failingSince: since, updatedAt: now }).where(eq(webhookEndpoints.id, endpoint.id)).run();
+        await notifyOwner(tx, deps, endpoint, "FAILING", since, response.error);
       } else if (!endpoint.failingSince) {
-        tx.update(webhookEndpoints).set({ failingSince: since }).where(eq(webhookEndpoints.id, endpoint.id)).run();
+        await tx.update(webhookEndpoints).set({ failingSince: since }).where(eq(webhookEndpoints.id, endpoint.id)).run();
       }
     }
     return givingUp ? "failed" : "retrying";
   });
 }
 
+/** Hands our claims on these rows back (each one still ours), to be sent by a later run. */
+async function releaseClaims(deps: Deps, rowIds: readonly string[], owner: string): Promise<void> {
+  if (rowIds.length === 0) return;
+  await deps.db.transaction(async (tx) => {
+    for (const rowId of rowIds) await tx.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(rowId, owner)).run();
+  });
+}
+
 async function deliverOne(deps: Deps, row: WebhookDeliveryRow, options: WebhookDeliveryOptions, owner: string, log: MailLog, stopping?: AbortSignal): Promise<Outcome> {
-  const release = () => deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
   if (stopping?.aborted) {
-    release();
+    await releaseClaims(deps, [row.id], owner);
     return "released";
   }
   // A full lease ahead of the send (and again after the lookup); a row another worker took meanwhile is not sent twice.
   const renewLease = () =>
-    deps.db
-      .update(webhookDeliveries)
-      .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
-      .where(stillOurs(row.id, owner))
-      .run().changes > 0;
-  if (!renewLease()) return "released";
-  const endpoint = deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
+    deps.db.transaction(
+      async (tx) =>
+        (
+          await tx
+            .update(webhookDeliveries)
+            .set({ claimedUntil: new Date(deps.clock.now().getTime() + options.leaseMs) })
+            .where(stillOurs(row.id, owner))
+            .run()
+        ).changes > 0,
+    );
+  if (!(await renewLease())) return "released";
+  const endpoint = await deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, row.endpointId)).get();
   if (!endpoint || endpoint.status === "DISABLED") {
-    deps.db.update(webhookDeliveries).set({ status: "FAILED", lastError: "The endpoint is disabled.", nextAttemptAt: null, claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
+    await deps.db.transaction(async (tx) => {
+      await tx.update(webhookDeliveries).set({ status: "FAILED", lastError: "The endpoint is disabled.", nextAttemptAt: null, claimedUntil: null, claimedBy: null }).where(stillOurs(row.id, owner)).run();
+    });
     return "failed";
   }
+  // Outside any transaction: the send may take up to timeoutMs.
   const response = await send(deps, endpoint, row, options, renewLease);
   if (response === "released") return "released";
-  const outcome = record(deps, row, response, owner);
+  const outcome = await record(deps, row, response, owner);
   if (response.error !== null) log.warn({ deliveryId: row.id, endpointId: endpoint.id, status: response.status, error: response.error, detail: response.detail ?? undefined, outcome }, "webhook delivery failed");
   return outcome;
 }
 
-/** Claims and sends due webhook deliveries, batch after batch, until none are due or maxBatches is reached. */
 /**
  * Hands back at once the claims of workers on this host that are no longer running (a
  * SIGKILLed worker's batch), as the mail outbox does: otherwise they wait out their lease.
  */
-export function releaseWebhookClaimsOfDeadWorkers(deps: Pick<Deps, "db" | "clock">, self = workerIdentity): number {
+export async function releaseWebhookClaimsOfDeadWorkers(deps: Pick<Deps, "db" | "clock">, self = workerIdentity): Promise<number> {
   const now = deps.clock.now();
-  const owners = deps.db
-    .selectDistinct({ claimedBy: webhookDeliveries.claimedBy })
-    .from(webhookDeliveries)
-    .where(and(inArray(webhookDeliveries.status, [...dueStatuses]), gt(webhookDeliveries.claimedUntil, now)))
-    .all()
+  const owners = (
+    await deps.db
+      .selectDistinct({ claimedBy: webhookDeliveries.claimedBy })
+      .from(webhookDeliveries)
+      .where(and(inArray(webhookDeliveries.status, [...dueStatuses]), gt(webhookDeliveries.claimedUntil, now)))
+      .all()
+  )
     .map((row) => row.claimedBy)
     .filter((claimant): claimant is string => claimant !== null && isDeadOwnerOnThisHost(claimant, self));
   if (owners.length === 0) return 0;
-  return deps.db
-    .update(webhookDeliveries)
-    .set({ claimedUntil: null, claimedBy: null })
-    .where(and(inArray(webhookDeliveries.claimedBy, owners), inArray(webhookDeliveries.status, [...dueStatuses])))
-    .run().changes;
+  return deps.db.transaction(
+    async (tx) =>
+      (
+        await tx
+          .update(webhookDeliveries)
+          .set({ claimedUntil: null, claimedBy: null })
+          .where(and(inArray(webhookDeliveries.claimedBy, owners), inArray(webhookDeliveries.status, [...dueStatuses])))
+          .run()
+      ).changes,
+  );
 }
 
+/** Claims and sends due webhook deliveries, batch after batch, until none are due or maxBatches is reached. */
 export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Partial<WebhookDeliveryOptions> = {}, stopping?: AbortSignal): Promise<WebhookRunSummary> {
   const merged = { ...defaultWebhookDeliveryOptions, ...overrides };
   const options = { ...merged, leaseMs: Math.max(merged.leaseMs, 2 * merged.timeoutMs) };
   const owner = workerIdentity;
   const summary: WebhookRunSummary = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, released: 0 };
   const failedEndpoints = new Set<string>();
-  releaseWebhookClaimsOfDeadWorkers(deps, owner);
+  await releaseWebhookClaimsOfDeadWorkers(deps, owner);
   for (let batch = 0; batch < options.maxBatches && !stopping?.aborted; batch++) {
-    const claimed = claimDue(deps, options, owner, failedEndpoints);
+    const claimed = await claimDue(deps, options, owner, failedEndpoints);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
     const byEndpoint = new Map<string, WebhookDeliveryRow[]>();
@@ -333,7 +386,7 @@ export async function deliverDueWebhooks(deps: Deps, log: MailLog, overrides: Pa
           if (outcome === "retrying" || outcome === "failed") {
             failedEndpoints.add(row.endpointId);
             const rest = rows.slice(index + 1);
-            for (const other of rest) deps.db.update(webhookDeliveries).set({ claimedUntil: null, claimedBy: null }).where(stillOurs(other.id, owner)).run();
+            await releaseClaims(deps, rest.map((other) => other.id), owner);
             summary.released += rest.length;
             break;
           }

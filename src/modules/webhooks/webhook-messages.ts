@@ -1,7 +1,7 @@
-import { eq, sql, sum } from "drizzle-orm";
-import { newId } from "../../common/ids.js";
+import { eq, ne, sum } from "drizzle-orm";
+import { newId, newSequentialId } from "../../common/ids.js";
+import type { Tx } from "../../db/database.js";
 import { eventPartners, payments, webhookDeliveries, webhookEndpoints, type attendanceRecords, type certificates, type sessions, type webhookEventTypes } from "../../db/tables.js";
-import type { Writer } from "../../mail/outbox.js";
 import { organisationIsEventStaff } from "../attendance/attendance-access.js";
 import type { EventRow } from "../events/event-rules.js";
 import { organisationSeesRegistration, type EventPartnerRoles, type RegistrationRow } from "../registrations/registration-access.js";
@@ -58,8 +58,8 @@ export type WebhookSubject =
     }
   | { registration?: undefined; event: EventRow };
 
-function registrationData(tx: Writer, registration: RegistrationRow) {
-  const paid = Number(tx.select({ total: sum(payments.amountMinor) }).from(payments).where(eq(payments.registrationId, registration.id)).get()?.total ?? 0);
+async function registrationData(tx: Tx, registration: RegistrationRow) {
+  const paid = Number((await tx.select({ total: sum(payments.amountMinor) }).from(payments).where(eq(payments.registrationId, registration.id)).get())?.total ?? 0);
   const currency = registration.currency;
   return {
     id: registration.id,
@@ -144,11 +144,18 @@ function organisationHears(organisationId: string, type: WebhookEventTypeName, r
 }
 
 /** What this endpoint may be told of the subject, or null when it hears nothing of it. */
-function dataFor(tx: Writer, endpoint: Pick<EndpointRow, "id" | "organisationId">, type: WebhookEventTypeName, subject: WebhookSubject, partners: EventPartnerRoles[], cached: { registration?: unknown }): Record<string, unknown> | null {
+async function dataFor(
+  tx: Tx,
+  endpoint: Pick<EndpointRow, "id" | "organisationId">,
+  type: WebhookEventTypeName,
+  subject: WebhookSubject,
+  partners: EventPartnerRoles[],
+  cached: { registration?: unknown },
+): Promise<Record<string, unknown> | null> {
   const organisationId = endpoint.organisationId;
   if (subject.registration) {
     if (organisationId !== null && !organisationHears(organisationId, type, subject.registration, partners)) return null;
-    cached.registration ??= registrationData(tx, subject.registration);
+    cached.registration ??= await registrationData(tx, subject.registration);
     const data: Record<string, unknown> = { registration: cached.registration, event: { id: subject.event.id, slug: subject.event.slug, title: subject.event.title } };
     if (subject.payment) {
       const payment = subject.payment;
@@ -162,10 +169,14 @@ function dataFor(tx: Writer, endpoint: Pick<EndpointRow, "id" | "organisationId"
   return { event: eventData(subject.event) };
 }
 
-/** The outbox row of one message to one endpoint, due now. */
+/**
+ * The outbox row of one message to one endpoint, due now. Its id sorts after the ones
+ * queued before it (newSequentialId): the worker sends an endpoint's messages of one
+ * createdAt in id order, which is the order they were queued in.
+ */
 function deliveryRow(endpointId: string, type: WebhookEventTypeName, now: Date, data: Record<string, unknown>) {
   return {
-    id: newId("webhookDelivery"),
+    id: newSequentialId("webhookDelivery"),
     endpointId,
     messageId: newId("webhookMessage"),
     eventType: type,
@@ -177,31 +188,38 @@ function deliveryRow(endpointId: string, type: WebhookEventTypeName, now: Date, 
   };
 }
 
-/** Queues `type` about `subject` for every endpoint that subscribes to it and may hear of it. */
 /**
- * The endpoints that may hear of a change: one fixed statement, since it runs in every
- * registration's transaction (drizzle building the query each time was a tenth of
- * `register`'s CPU); SQLite keeps it compiled (db/statement-cache.ts).
+ * The endpoints that may hear of a change. It runs in every registration's transaction, so
+ * it is one statement whose text never changes (nothing of the change is bound into it):
+ * SQLite keeps it compiled (db/statement-cache.ts). Through drizzle's builder, not raw SQL,
+ * so that event_types is decoded per dialect (SQLite's JSON text, PostgreSQL's jsonb).
  */
-const listeningEndpoints = sql`SELECT id, organisation_id AS organisationId, event_types AS eventTypes FROM ${webhookEndpoints} WHERE status <> 'DISABLED'`;
+function listeningEndpoints(tx: Tx) {
+  return tx
+    .select({ id: webhookEndpoints.id, organisationId: webhookEndpoints.organisationId, eventTypes: webhookEndpoints.eventTypes })
+    .from(webhookEndpoints)
+    .where(ne(webhookEndpoints.status, "DISABLED"))
+    .all();
+}
 
-export function enqueueWebhooks(tx: Writer, now: Date, type: WebhookEventTypeName, subject: WebhookSubject): number {
-  const endpoints = tx.all<{ id: string; organisationId: string | null; eventTypes: string }>(listeningEndpoints).filter((endpoint) => (JSON.parse(endpoint.eventTypes) as string[]).includes(type));
+/** Queues `type` about `subject` for every endpoint that subscribes to it and may hear of it. */
+export async function enqueueWebhooks(tx: Tx, now: Date, type: WebhookEventTypeName, subject: WebhookSubject): Promise<number> {
+  const endpoints = (await listeningEndpoints(tx)).filter((endpoint) => endpoint.eventTypes.includes(type));
   if (endpoints.length === 0) return 0;
-  const partners = tx.select({ organisationId: eventPartners.organisationId, roles: eventPartners.roles }).from(eventPartners).where(eq(eventPartners.eventId, subject.event.id)).all();
+  const partners = await tx.select({ organisationId: eventPartners.organisationId, roles: eventPartners.roles }).from(eventPartners).where(eq(eventPartners.eventId, subject.event.id)).all();
   const cached: { registration?: unknown } = {};
   let queued = 0;
   for (const endpoint of endpoints) {
-    const data = dataFor(tx, endpoint, type, subject, partners, cached);
+    const data = await dataFor(tx, endpoint, type, subject, partners, cached);
     if (data === null) continue;
-    tx.insert(webhookDeliveries).values(deliveryRow(endpoint.id, type, now, data)).run();
+    await tx.insert(webhookDeliveries).values(deliveryRow(endpoint.id, type, now, data)).run();
     queued++;
   }
   return queued;
 }
 
 /** A WEBHOOK_PING to one endpoint (sendTestWebhook), whatever it subscribes to. */
-export function enqueuePing(tx: Writer, now: Date, endpoint: EndpointRow): typeof webhookDeliveries.$inferSelect {
+export async function enqueuePing(tx: Tx, now: Date, endpoint: EndpointRow): Promise<typeof webhookDeliveries.$inferSelect> {
   const row = deliveryRow(endpoint.id, "WEBHOOK_PING", now, { endpointId: endpoint.id, message: "A test delivery from sendTestWebhook." });
-  return tx.insert(webhookDeliveries).values(row).returning().get();
+  return (await tx.insert(webhookDeliveries).values(row).returning().get())!;
 }

@@ -24,12 +24,12 @@ export function mayManageEndpoint(ctx: Context, endpoint: WebhookEndpointRow): b
   return viewer.role === "PARTNER" && viewer.keyKind === "SECRET" && endpoint.organisationId === viewer.organisationId;
 }
 
-export function loadVisibleWebhookEndpoint(ctx: Context, id: string): WebhookEndpointRow | null {
-  const endpoint = ctx.deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
+export async function loadVisibleWebhookEndpoint(ctx: Context, id: string): Promise<WebhookEndpointRow | null> {
+  const endpoint = await ctx.deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
   return endpoint && mayManageEndpoint(ctx, endpoint) ? endpoint : null;
 }
 
-export function loadVisibleWebhookDelivery(ctx: Context, id: string): WebhookDeliveryRow | null {
-  const delivery = ctx.deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
-  return delivery && loadVisibleWebhookEndpoint(ctx, delivery.endpointId) ? delivery : null;
+export async function loadVisibleWebhookDelivery(ctx: Context, id: string): Promise<WebhookDeliveryRow | null> {
+  const delivery = await ctx.deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
+  return delivery && (await loadVisibleWebhookEndpoint(ctx, delivery.endpointId)) ? delivery : null;
 }

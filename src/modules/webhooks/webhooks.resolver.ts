@@ -29,7 +29,7 @@ import {
 @Resolver(() => WebhookEndpoint)
 export class WebhookEndpointResolver {
   @Query(() => [WebhookEndpoint], { description: "Admin: all endpoints; partner secret key: its organisation's." })
-  webhookEndpoints(@Ctx() ctx: Context): WebhookEndpointRow[] {
+  webhookEndpoints(@Ctx() ctx: Context): Promise<WebhookEndpointRow[]> {
     return listEndpoints(ctx.deps.db, webhookOwnerOf(ctx));
   }
 
@@ -48,7 +48,7 @@ export class WebhookEndpointResolver {
   @Mutation(() => WebhookEndpointPayload, { description: "Admin or the owning partner. Deletes the endpoint and its delivery log." })
   deleteWebhookEndpoint(@Ctx() ctx: Context, @Arg("id", () => ID) id: string) {
     const owner = webhookOwnerOf(ctx);
-    return toPayload(() => ({ endpoint: deleteEndpoint(ctx.deps, owner, id) }));
+    return toPayload(async () => ({ endpoint: await deleteEndpoint(ctx.deps, owner, id) }));
   }
 
   @Mutation(() => WebhookSecretPayload, { description: "A new secret; deliveries are signed with both the old and the new one for 24 hours. Refused (INVALID_STATE) while the 24 hours of the previous rotation run." })
@@ -60,11 +60,11 @@ export class WebhookEndpointResolver {
   @Mutation(() => WebhookEndpointPayload, { description: "Queues a WEBHOOK_PING delivery to the endpoint." })
   sendTestWebhook(@Ctx() ctx: Context, @Arg("id", () => ID) id: string) {
     const owner = webhookOwnerOf(ctx);
-    return toPayload(() => ({ endpoint: sendTestWebhook(ctx.deps, owner, id) }));
+    return toPayload(async () => ({ endpoint: await sendTestWebhook(ctx.deps, owner, id) }));
   }
 
   @Mutation(() => WebhookDelivery, { nullable: true, description: "Sends the same message (same webhook-id) again." })
-  redeliverWebhook(@Ctx() ctx: Context, @Arg("deliveryId", () => ID) deliveryId: string): WebhookDeliveryRow | null {
+  redeliverWebhook(@Ctx() ctx: Context, @Arg("deliveryId", () => ID) deliveryId: string): Promise<WebhookDeliveryRow | null> {
     return redeliver(ctx.deps, webhookOwnerOf(ctx), deliveryId);
   }
 

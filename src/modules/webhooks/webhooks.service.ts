@@ -1,14 +1,12 @@
 import { and, count, desc, eq, inArray, isNull, lt, lte, or, type SQL } from "drizzle-orm";
 import { decodeCursor, pageSize, toConnection, type Connection } from "../../common/connection.js";
 import { DomainError } from "../../common/errors.js";
-import { newId } from "../../common/ids.js";
+import { newId, newSequentialId } from "../../common/ids.js";
 import { HOUR_MS } from "../../common/time.js";
 import { InputChecker, limits } from "../../common/validate.js";
-import type { Db } from "../../db/client.js";
+import type { Reads, Tx } from "../../db/database.js";
 import { organisations, webhookDeliveries, webhookEndpoints, webhookEventTypes } from "../../db/tables.js";
-import { writeTransaction } from "../../db/write-transaction.js";
 import type { Deps } from "../../deps.js";
-import type { Writer } from "../../mail/outbox.js";
 import { enqueuePing, type WebhookEventTypeName } from "./webhook-messages.js";
 import { newSigningSecret } from "./webhook-signing.js";
 import { resolveDestination } from "./webhook-url-policy.js";
@@ -37,13 +35,13 @@ function ownerScope(owner: WebhookOwner): SQL | undefined {
   return eq(webhookEndpoints.organisationId, owner.organisationId);
 }
 
-export function listEndpoints(db: Db, owner: WebhookOwner): WebhookEndpointRow[] {
+export function listEndpoints(db: Reads, owner: WebhookOwner): Promise<WebhookEndpointRow[]> {
   return db.select().from(webhookEndpoints).where(ownerScope(owner)).orderBy(desc(webhookEndpoints.createdAt), desc(webhookEndpoints.id)).all();
 }
 
 /** The endpoint if the owner may manage it; another organisation's is reported as missing. */
-function endpointOf(db: Writer, owner: WebhookOwner, id: string, field: string[] = ["id"]): WebhookEndpointRow {
-  const row = db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, id), ownerScope(owner))).get();
+async function endpointOf(db: Reads, owner: WebhookOwner, id: string, field: string[] = ["id"]): Promise<WebhookEndpointRow> {
+  const row = await db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, id), ownerScope(owner))).get();
   if (!row) throw new DomainError("NOT_FOUND", "No webhook endpoint has this id.", field);
   return row;
 }
@@ -75,29 +73,29 @@ export async function createEndpoint(deps: Deps, owner: WebhookOwner, input: End
   }
   const url = await checkedUrl(deps, input.url);
   const signingSecret = newSigningSecret();
-  const endpoint = writeTransaction(deps.db, (tx) => {
-    if (organisationId !== null && !tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get()) {
+  const endpoint = await deps.db.transaction(async (tx) => {
+    if (organisationId !== null && !(await tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId)).get())) {
       throw new DomainError("NOT_FOUND", "No organisation has this id.", ["input", "organisationId"]);
     }
-    const existing = tx
+    const existing = (await tx
       .select({ n: count() })
       .from(webhookEndpoints)
       .where(organisationId === null ? isNull(webhookEndpoints.organisationId) : eq(webhookEndpoints.organisationId, organisationId))
-      .get()!.n;
+      .get())!.n;
     if (existing >= MAX_ENDPOINTS_PER_OWNER) throw new DomainError("INVALID", `At most ${MAX_ENDPOINTS_PER_OWNER} webhook endpoints per organisation.`, ["input"]);
     const now = deps.clock.now();
-    return tx
+    return (await tx
       .insert(webhookEndpoints)
       .values({ id: newId("webhookEndpoint"), organisationId, url, description, eventTypes, status: "ENABLED", secret: signingSecret, createdAt: now, updatedAt: now })
       .returning()
-      .get();
+      .get())!;
   });
   return { endpoint, signingSecret };
 }
 
 /** Deliveries still waiting for an endpoint that will not be sent to: recorded as failed, so the log says why. */
-export function failPendingDeliveries(tx: Writer, endpointId: string, now: Date, reason: string): void {
-  tx.update(webhookDeliveries)
+export async function failPendingDeliveries(tx: Tx, endpointId: string, now: Date, reason: string): Promise<void> {
+  await tx.update(webhookDeliveries)
     .set({ status: "FAILED", lastError: reason, nextAttemptAt: null, claimedUntil: null, claimedBy: null })
     .where(and(eq(webhookDeliveries.endpointId, endpointId), inArray(webhookDeliveries.status, ["PENDING", "RETRYING"])))
     .run();
@@ -109,10 +107,10 @@ export async function updateEndpoint(deps: Deps, owner: WebhookOwner, id: string
   const eventTypes = input.eventTypes == null ? undefined : checkEventTypes(check, input.eventTypes);
   check.throwIfAny();
   // Unknown ids are reported before the URL is resolved.
-  endpointOf(deps.db, owner, id);
+  await endpointOf(deps.db, owner, id);
   const url = input.url == null ? undefined : await checkedUrl(deps, input.url);
-  return writeTransaction(deps.db, (tx) => {
-    const existing = endpointOf(tx, owner, id);
+  return deps.db.transaction(async (tx) => {
+    const existing = await endpointOf(tx, owner, id);
     const now = deps.clock.now();
     const changes: Partial<WebhookEndpointRow> = { updatedAt: now };
     if (url !== undefined) changes.url = url;
@@ -121,16 +119,16 @@ export async function updateEndpoint(deps: Deps, owner: WebhookOwner, id: string
     if (input.enabled === true && existing.status === "DISABLED") Object.assign(changes, { status: "ENABLED", failingSince: null, disabledReason: null });
     if (input.enabled === false && existing.status !== "DISABLED") {
       Object.assign(changes, { status: "DISABLED", disabledReason: "Disabled by its owner." });
-      failPendingDeliveries(tx, id, now, "The endpoint was disabled.");
+      await failPendingDeliveries(tx, id, now, "The endpoint was disabled.");
     }
-    return tx.update(webhookEndpoints).set(changes).where(eq(webhookEndpoints.id, id)).returning().get()!;
+    return (await tx.update(webhookEndpoints).set(changes).where(eq(webhookEndpoints.id, id)).returning().get())!;
   });
 }
 
-export function deleteEndpoint(deps: Deps, owner: WebhookOwner, id: string): WebhookEndpointRow {
-  return writeTransaction(deps.db, (tx) => {
-    const existing = endpointOf(tx, owner, id);
-    tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).run();
+export function deleteEndpoint(deps: Deps, owner: WebhookOwner, id: string): Promise<WebhookEndpointRow> {
+  return deps.db.transaction(async (tx) => {
+    const existing = await endpointOf(tx, owner, id);
+    await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).run();
     return existing;
   });
 }
@@ -140,10 +138,10 @@ export function deleteEndpoint(deps: Deps, owner: WebhookOwner, id: string): Web
  * One overlap at a time: a second rotation within it would silently drop the secret a
  * receiver may still verify with, so it is refused until the overlap ends.
  */
-export function rotateSecret(deps: Deps, owner: WebhookOwner, id: string): { endpoint: WebhookEndpointRow; signingSecret: string } {
+export async function rotateSecret(deps: Deps, owner: WebhookOwner, id: string): Promise<{ endpoint: WebhookEndpointRow; signingSecret: string }> {
   const signingSecret = newSigningSecret();
-  const endpoint = writeTransaction(deps.db, (tx) => {
-    const existing = endpointOf(tx, owner, id);
+  const endpoint = await deps.db.transaction(async (tx) => {
+    const existing = await endpointOf(tx, owner, id);
     const now = deps.clock.now();
     if (existing.previousSecret && existing.previousSecretExpiresAt && existing.previousSecretExpiresAt > now) {
       throw new DomainError(
@@ -152,58 +150,58 @@ export function rotateSecret(deps: Deps, owner: WebhookOwner, id: string): { end
         ["id"],
       );
     }
-    return tx
+    return (await tx
       .update(webhookEndpoints)
       .set({ secret: signingSecret, previousSecret: existing.secret, previousSecretExpiresAt: new Date(now.getTime() + ROTATION_OVERLAP_MS), updatedAt: now })
       .where(eq(webhookEndpoints.id, id))
       .returning()
-      .get()!;
+      .get())!;
   });
   return { endpoint, signingSecret };
 }
 
-export function sendTestWebhook(deps: Deps, owner: WebhookOwner, id: string): WebhookEndpointRow {
-  return writeTransaction(deps.db, (tx) => {
-    const endpoint = endpointOf(tx, owner, id);
+export function sendTestWebhook(deps: Deps, owner: WebhookOwner, id: string): Promise<WebhookEndpointRow> {
+  return deps.db.transaction(async (tx) => {
+    const endpoint = await endpointOf(tx, owner, id);
     if (endpoint.status === "DISABLED") throw new DomainError("INVALID_STATE", "The endpoint is disabled; enable it first (updateWebhookEndpoint with enabled: true).", ["id"]);
-    enqueuePing(tx, deps.clock.now(), endpoint);
+    await enqueuePing(tx, deps.clock.now(), endpoint);
     return endpoint;
   });
 }
 
 /** Queues the same message (same webhook-id and body) again as a new delivery; null when the owner has no such delivery. */
-export function redeliver(deps: Deps, owner: WebhookOwner, deliveryId: string): WebhookDeliveryRow | null {
-  return writeTransaction(deps.db, (tx) => {
-    const original = tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId)).get();
+export function redeliver(deps: Deps, owner: WebhookOwner, deliveryId: string): Promise<WebhookDeliveryRow | null> {
+  return deps.db.transaction(async (tx) => {
+    const original = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId)).get();
     if (!original) return null;
-    const endpoint = tx.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, original.endpointId), ownerScope(owner))).get();
+    const endpoint = await tx.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, original.endpointId), ownerScope(owner))).get();
     if (!endpoint) return null;
     const now = deps.clock.now();
-    return tx
+    // A sequential id, as every queued delivery's: the worker sends an endpoint's messages in id order within a createdAt.
+    return (await tx
       .insert(webhookDeliveries)
-      .values({ id: newId("webhookDelivery"), endpointId: endpoint.id, messageId: original.messageId, eventType: original.eventType, payload: original.payload, status: "PENDING", attempts: 0, nextAttemptAt: now, createdAt: now })
+      .values({ id: newSequentialId("webhookDelivery"), endpointId: endpoint.id, messageId: original.messageId, eventType: original.eventType, payload: original.payload, status: "PENDING", attempts: 0, nextAttemptAt: now, createdAt: now })
       .returning()
-      .get();
+      .get())!;
   });
 }
 
 /** The endpoint's delivery log, newest first, keyset-paginated on (createdAt, id). */
-export function listDeliveries(db: Db, endpointId: string, options: { first?: number | null; after?: string | null; status?: WebhookDeliveryRow["status"][] | null }): Connection<WebhookDeliveryRow> {
+export async function listDeliveries(db: Reads, endpointId: string, options: { first?: number | null; after?: string | null; status?: WebhookDeliveryRow["status"][] | null }): Promise<Connection<WebhookDeliveryRow>> {
   const size = pageSize(options.first);
   const after = decodeCursor("webhookDeliveries", options.after);
   const where = and(eq(webhookDeliveries.endpointId, endpointId), options.status?.length ? inArray(webhookDeliveries.status, options.status) : undefined);
   const afterKey = after
     ? or(lt(webhookDeliveries.createdAt, new Date(after[0])), and(eq(webhookDeliveries.createdAt, new Date(after[0])), lt(webhookDeliveries.id, after[1])))
     : undefined;
-  const rows = db.select().from(webhookDeliveries).where(and(where, afterKey)).orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)).limit(size + 1).all();
-  return toConnection("webhookDeliveries", rows, size, after, (row) => [row.createdAt.getTime(), row.id], () => db.select({ n: count() }).from(webhookDeliveries).where(where).get()!.n);
+  const rows = await db.select().from(webhookDeliveries).where(and(where, afterKey)).orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)).limit(size + 1).all();
+  return toConnection("webhookDeliveries", rows, size, after, (row) => [row.createdAt.getTime(), row.id], async () => (await db.select({ n: count() }).from(webhookDeliveries).where(where).get())!.n);
 }
 
 /** The 30-day delivery log: finished deliveries older than that are dropped. Idempotent. */
-export function purgeOldWebhookDeliveries(deps: Deps): number {
+export async function purgeOldWebhookDeliveries(deps: Deps): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - DELIVERY_LOG_RETENTION_MS);
-  return deps.db
-    .delete(webhookDeliveries)
-    .where(and(lte(webhookDeliveries.createdAt, cutoff), inArray(webhookDeliveries.status, ["SUCCEEDED", "FAILED"])))
-    .run().changes;
+  return deps.db.transaction(
+    async (tx) => (await tx.delete(webhookDeliveries).where(and(lte(webhookDeliveries.createdAt, cutoff), inArray(webhookDeliveries.status, ["SUCCEEDED", "FAILED"]))).run()).changes,
+  );
 }

@@ -1,0 +1,59 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/database.js";
+import { events, registrations } from "../../src/db/tables.js";
+import type { Deps } from "../../src/deps.js";
+import { register } from "../../src/modules/registrations/registrations.service.js";
+import type { RegisterInput } from "../../src/modules/registrations/registrations.inputs.js";
+import { createCourse, registrationInput, type TestCourse } from "../helpers/factories.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+
+/*
+ * The event row lock is what keeps concurrent transactions on PostgreSQL from overselling
+ * (READ COMMITTED: each one's seat count misses the others' uncommitted inserts). The same
+ * 200 registrations run through the real `register`, with the real lock and with a
+ * lockEvent that only reads: the first holds exactly the capacity, the second oversells,
+ * which proves the load overlaps and the first result can fail. (PostgreSQL only.)
+ */
+
+const CAPACITY = 20;
+
+describe("register on PostgreSQL, with and without the event lock", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ now: new Date().toISOString() });
+  });
+  afterAll(() => server?.close());
+
+  async function registerAll(deps: Deps, course: TestCourse): Promise<number> {
+    await Promise.allSettled(Array.from({ length: 200 }, () => register(deps, registrationInput(course) as RegisterInput, null, "test")));
+    const rows = await deps.db.select({ status: registrations.status }).from(registrations).where(eq(registrations.eventId, course.id));
+    return rows.filter((row) => row.status === "CONFIRMED").length;
+  }
+
+  async function freeCourse(): Promise<TestCourse> {
+    const year = new Date().getUTCFullYear() + 1;
+    return createCourse(server, {
+      capacity: CAPACITY,
+      priceMinor: 0,
+      requiresReview: false,
+      prerequisite: null,
+      sessions: [`${year}-10-04`].map((day) => ({ title: "Day 1", kind: "LIVE", localStart: `${day}T08:30`, localEnd: `${day}T16:30` })),
+    });
+  }
+
+  it("with the lock: exactly the capacity holds seats", async () => {
+    const course = await freeCourse();
+    expect(await registerAll(server.app.deps, course)).toBe(CAPACITY);
+  });
+
+  it("negative control: a lockEvent that only reads oversells under the same load", async () => {
+    const course = await freeCourse();
+    const db = server.app.deps.db;
+    const unlocked: Db = Object.assign(Object.create(Object.getPrototypeOf(db)), db, {
+      lockEvent: async (tx: Parameters<Db["lockEvent"]>[0], eventId: string) => (await tx.select().from(events).where(eq(events.id, eventId)))[0],
+    });
+    expect(await registerAll({ ...server.app.deps, db: unlocked }, course)).toBeGreaterThan(CAPACITY);
+  });
+});
