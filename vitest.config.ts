@@ -29,7 +29,9 @@ const unavailable = await postgresUnavailable(postgresTestUrl);
 if (unavailable && process.env.REQUIRE_POSTGRES === "1") {
   throw new Error(`REQUIRE_POSTGRES=1 but PostgreSQL at ${postgresAddress(postgresTestUrl)} does not answer: ${unavailable}`);
 }
-if (unavailable) {
+// vitest reads this file more than once per run (the root, then each project): one notice.
+if (unavailable && !process.env.POSTGRES_NOTICE_SHOWN) {
+  process.env.POSTGRES_NOTICE_SHOWN = "1";
   console.warn(`\n  PostgreSQL at ${postgresAddress(postgresTestUrl)} does not answer (${unavailable}):\n  running the suite on SQLite only. Start PostgreSQL (see the README's Tests section) or set TEST_DATABASE_URL.\n`);
 }
 

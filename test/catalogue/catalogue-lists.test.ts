@@ -182,7 +182,7 @@ describe("the venues and organisations lists", () => {
     expect(madeUp.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([["BAD_USER_INPUT", "`after` is not a cursor returned by this API for the organisations list"]]);
   });
 
-  it("lists venues in a fixed number of statements and primes the loader, so node(id) of a listed venue costs nothing more", async () => {
+  it("lists venues in a fixed number of statements, and node(id) beside the list costs one batched statement", async () => {
     // given
     server.statements.length = 0;
     await server.admin(VENUES, { first: 100 });
@@ -199,7 +199,10 @@ describe("the venues and organisations lists", () => {
     // then
     expect(data.node).toEqual({ name: "Bulk Venue 3" });
     expect(server.statements.length).toBe(listOnly);
-    expect(withNode).toBe(listOnly - 1); // the same list without totalCount, and no statement for node(id)
+    // The same list without totalCount, and one statement for node(id): both root fields
+    // start at once, so node's loader has queued the id before the list's rows arrive to
+    // prime it (the loader still serves the list's venues to the fields under it).
+    expect(withNode).toBe(listOnly);
   });
 
   it("lists each organisation's first events in a fixed number of statements, the same page as the events list gives", async () => {

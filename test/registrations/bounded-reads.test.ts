@@ -155,7 +155,8 @@ describe("reads whose cost does not grow with the registrations", () => {
     expectBounded(statements, ["registrations", "email_deliveries", "idempotency_keys", "registration_counts"]);
     // Due emails are found by (status, next_attempt_at), so sent ones are never read; the
     // due ones are then sorted oldest first, which is bounded by the backlog, not the history.
-    const claims = statements.filter((statement) => /^update "email_deliveries" set "claimed_until"[^]*in \(select "id" from "email_deliveries"/.test(statement.sql));
+    // (The claim selects them, locked on PostgreSQL, then leases them by id.)
+    const claims = statements.filter((statement) => /^select "id" from "email_deliveries" where[^]*"next_attempt_at" <= \?[^]*limit \?/.test(statement.sql));
     expect(claims.length).toBeGreaterThan(0);
     for (const claim of claims) expect(claim.plan.join(" | ")).toMatch(/SEARCH email_deliveries USING INDEX email_deliveries_due_idx \(status=\? AND next_attempt_at<\?\)/);
     const lapsing = statements.filter((statement) => /from "registrations" where "registrations"."offer_expires_at" <= \?/.test(statement.sql));

@@ -7,8 +7,10 @@ import { runCli } from "../helpers/process.js";
 /* A bad setting stops `serve` before it touches anything: one clear line, exit code 1. */
 
 const badSettings: { env: Record<string, string>; line: RegExp }[] = [
-  { env: { DATABASE_URL: "mysql://x" }, line: /^config error: DATABASE_URL must look like file:\.\/data\/events\.db, got "mysql:\/\/x"$/ },
+  { env: { DATABASE_URL: "mysql://x" }, line: /^config error: DATABASE_URL must look like file:\.\/data\/events\.db or postgres:\/\/HOST:5432\/DATABASE, got "mysql:\/\/x"$/ },
   { env: { DATABASE_URL: "file:" }, line: /^config error: DATABASE_URL "file:" needs a path/ },
+  { env: { DATABASE_URL: "postgres://127.0.0.1:5432" }, line: /^config error: DATABASE_URL needs a database name, e\.g\. postgres:\/\/127\.0\.0\.1:5432\/events$/ },
+  { env: { DATABASE_URL: "postgres://127.0.0.1:5432/events", DATABASE_POOL_SIZE: "0" }, line: /^config error: DATABASE_POOL_SIZE/ },
   { env: { PORT: "99999" }, line: /^config error: PORT must be a number from 0 to 65535, got "99999"$/ },
   { env: { PORT: "eighty" }, line: /^config error: PORT must be a number from 0 to 65535, got "eighty"$/ },
   { env: { SMTP_URL: "http://mail.example" }, line: /^config error: SMTP_URL must start with smtp:\/\/ or smtps:\/\// },
