@@ -20,6 +20,9 @@ const sqliteOnly: string[] = [
   "test/registrations/cross-process.test.ts",
   "test/partners/webhook-worker-crash.test.ts",
   "test/catalogue/response-cache-processes.test.ts",
+  // They make their own SQLite files and PostgreSQL databases (backups, the import): one run is enough.
+  "test/db/backup-restore.test.ts",
+  "test/db/import-sqlite.test.ts",
 ];
 
 /** Tests that need PostgreSQL's own behaviour (several processes on one server, its migrations). */

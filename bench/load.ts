@@ -19,7 +19,8 @@ export interface LoadRound {
 }
 
 export interface LoadOptions {
-  origin: string;
+  /** Several origins (processes serving one database): the connections are split evenly among them. */
+  origin: string | readonly string[];
   request: HttpRequest;
   connections: number;
   durationS: number;
@@ -30,6 +31,35 @@ export interface LoadOptions {
 }
 
 export function runLoad(options: LoadOptions): Promise<LoadRound> {
+  if (typeof options.origin === "string") return runOne({ ...options, origin: options.origin });
+  if (options.origin.length === 1) return runOne({ ...options, origin: options.origin[0]! });
+  return runSplit({ ...options, origin: options.origin });
+}
+
+/**
+ * One autocannon per origin, all at once in this process (so on the load generator's one
+ * CPU, as a single autocannon would be), each with its share of the connections; the
+ * rounds are summed, as if one client had spread its connections over the origins.
+ */
+async function runSplit(options: LoadOptions & { origin: readonly string[] }): Promise<LoadRound> {
+  const origins = options.origin;
+  const share = (i: number) => Math.floor(options.connections / origins.length) + (i < options.connections % origins.length ? 1 : 0);
+  const rounds = await Promise.all(origins.map((origin, i) => runOne({ ...options, origin, connections: share(i) })));
+  const statusCodes: Record<string, number> = {};
+  for (const round of rounds) for (const [status, n] of Object.entries(round.statusCodes)) statusCodes[status] = (statusCodes[status] ?? 0) + n;
+  const sum = (pick: (round: LoadRound) => number) => rounds.reduce((total, round) => total + pick(round), 0);
+  return {
+    requests: sum((r) => r.requests),
+    seconds: Math.max(...rounds.map((r) => r.seconds)),
+    latenciesMs: rounds.flatMap((r) => r.latenciesMs),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    statusCodes,
+  };
+}
+
+function runOne(options: LoadOptions & { origin: string }): Promise<LoadRound> {
   const latenciesMs: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(

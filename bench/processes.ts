@@ -8,7 +8,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { delimiter, resolve } from "node:path";
 
-/** CPU 0 for the load generator, CPU 1 for the servers, on machines with two or more. */
+/**
+ * CPU 0 for the load generator, CPU 1 for the servers, on machines with two or more. Every
+ * server process goes to CPU 1, the members of a group too: on two cores they share it.
+ */
 export const pinning = spawnSync("taskset", ["--version"]).status === 0 && availableParallelism() >= 2;
 
 /** Moves this process (the load generator) onto CPU 0. */
@@ -23,6 +26,22 @@ export interface TargetProcess {
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
+
+/**
+ * Several server processes serving as one, on one shared database (PostgreSQL): the load
+ * is split among their origins, and what is measured of them (memory, CPU, idleness) is
+ * their sum, as it would be for one process doing the same work.
+ */
+export interface TargetGroup {
+  readonly name: string;
+  readonly members: readonly TargetProcess[];
+}
+
+/** What a scenario measures: one process, or a group of them. */
+export type Target = TargetProcess | TargetGroup;
+
+export const membersOf = (target: Target): readonly TargetProcess[] => ("members" in target ? target.members : [target]);
+export const originsOf = (target: Target): string[] => membersOf(target).map((member) => member.origin);
 
 export interface StartOptions {
   name: string;
@@ -108,23 +127,38 @@ function processTree(root: number): number[] {
   return tree;
 }
 
-/** Resident memory of the process tree now, in MB. */
-export function treeRssMb(target: TargetProcess): number {
-  return processTree(target.child.pid!).reduce((sum, pid) => sum + statusField(pid, "VmRSS"), 0) / 1024;
+/** Every pid of a target: each member's process tree. */
+const pidsOf = (target: Target): number[] => membersOf(target).flatMap((member) => processTree(member.child.pid!));
+
+/** Resident memory of the process tree(s) now, in MB. */
+export function treeRssMb(target: Target): number {
+  return pidsOf(target).reduce((sum, pid) => sum + statusField(pid, "VmRSS"), 0) / 1024;
 }
 
-/** Each process's lifetime peak (VmHWM), summed over the tree, in MB. */
-export function treePeakMb(target: TargetProcess): number {
-  return processTree(target.child.pid!).reduce((sum, pid) => sum + statusField(pid, "VmHWM"), 0) / 1024;
+/** Each process's lifetime peak (VmHWM), summed over the tree(s), in MB. */
+export function treePeakMb(target: Target): number {
+  return pidsOf(target).reduce((sum, pid) => sum + statusField(pid, "VmHWM"), 0) / 1024;
 }
 
 /** Linux's USER_HZ: the unit of /proc/PID/stat's times (100 on every mainstream kernel). */
 export const CLOCK_TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
-/** CPU time used so far by the process tree, in clock ticks (utime + stime). */
-export function treeCpuTicks(target: TargetProcess): number {
+/** CPU time used so far by the process tree(s), in clock ticks (utime + stime). */
+export function treeCpuTicks(target: Target): number {
+  return cpuTicksOf(pidsOf(target));
+}
+
+/**
+ * The same for any process tree on this machine, e.g. a local PostgreSQL server's (its
+ * postmaster and every backend). A child that exits meanwhile takes its ticks with it.
+ */
+export function pidTreeCpuTicks(root: number): number {
+  return cpuTicksOf(processTree(root));
+}
+
+function cpuTicksOf(pids: number[]): number {
   let ticks = 0;
-  for (const pid of processTree(target.child.pid!)) {
+  for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -141,7 +175,7 @@ export function treeCpuTicks(target: TargetProcess): number {
  * (a server keeps answering closed connections): otherwise its backlog would eat into
  * the next target's round on the same CPU. Idle: under 10 % of a CPU over a quarter second.
  */
-export async function waitIdle(target: TargetProcess, timeoutMs = 60_000): Promise<boolean> {
+export async function waitIdle(target: Target, timeoutMs = 60_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let before = treeCpuTicks(target);
   while (Date.now() < deadline) {
@@ -154,7 +188,7 @@ export async function waitIdle(target: TargetProcess, timeoutMs = 60_000): Promi
 }
 
 /** Samples a target's resident memory until stopped; returns the largest sample in MB. */
-export function sampleRss(target: TargetProcess, intervalMs = 250): { stop(): number } {
+export function sampleRss(target: Target, intervalMs = 250): { stop(): number } {
   let peak = treeRssMb(target);
   const timer = setInterval(() => {
     peak = Math.max(peak, treeRssMb(target));

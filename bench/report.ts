@@ -46,6 +46,23 @@ export interface RegisterScenario {
   errors: number;
   /** The server process tree's CPU time (user + system) per stored registration. */
   serverCpuMsPerRegistration: number;
+  /**
+   * PostgreSQL (when local): its server's CPU time per stored registration, all its
+   * processes. On SQLite that work is inside serverCpuMsPerRegistration already.
+   */
+  databaseCpuMsPerRegistration?: number | null;
+}
+
+/** The "pg" part: S1 and S4 on PostgreSQL, with one API process and with two, beside SQLite. */
+export interface PostgresPart {
+  id: "pg";
+  /** e.g. "PostgreSQL 15.20 at postgres@127.0.0.1:5432". */
+  database: string;
+  /** S1 in alternating rounds: this run's SQLite server, then each PostgreSQL variant. */
+  s1: ThroughputScenario;
+  /** S4 on each PostgreSQL variant, each on its own fresh database (SQLite's is Results.register). */
+  s4: { target: string; result: RegisterScenario }[];
+  notes: string[];
 }
 
 export interface GrowthRow {
@@ -73,6 +90,7 @@ export interface Results {
   register: RegisterScenario | null;
   overload?: OverloadScenario | null;
   growth: GrowthScenario | null;
+  postgres?: PostgresPart | null;
   warnings: string[];
 }
 
@@ -110,8 +128,9 @@ export function markdown(results: Results): string {
   lines.push(`npm run bench: ${m.cpus} × ${m.cpu}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; ${m.pinned}.`);
   lines.push(`${results.settings.connections} connections, ${results.settings.rounds} round(s) of ${results.settings.durationS} s per target, alternating; total ${Math.round(results.totalSeconds)} s.`);
   lines.push("");
-  lines.push("| scenario | target | req/s | p50 ms | p99 ms | peak RSS MB | this project ÷ target: req/s | : RSS | notes |");
-  lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  // A partial run (BENCH_ONLY) may have no throughput scenario at all: no empty table then.
+  if (results.throughput.length) lines.push("| scenario | target | req/s | p50 ms | p99 ms | peak RSS MB | this project ÷ target: req/s | : RSS | notes |");
+  if (results.throughput.length) lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const scenario of results.throughput) {
     const project = scenario.targets.find((t) => t.target === "this project");
     scenario.targets.forEach((t, i) => {
@@ -140,6 +159,7 @@ export function markdown(results: Results): string {
     lines.push(`- registrations: ${int(o.registrations.successfulPerSecond)} successful/s; ${side(o.registrations)}; seats held ${int(o.held)} of ${int(o.capacity)}, oversold: ${o.oversold}`);
     lines.push(`- load generator: ${o.loadGeneratorCpuPercent.toFixed(0)} % of its CPU${o.notes.length ? `; ${o.notes.join("; ")}` : ""}`);
   }
+  if (results.postgres) lines.push("", ...postgresMarkdown(results.postgres, results.register));
   const g = results.growth;
   if (g && g.rows.length) {
     lines.push("");
@@ -157,6 +177,37 @@ export function markdown(results: Results): string {
     for (const warning of results.warnings) lines.push(`- warning: ${warning}`);
   }
   return lines.join("\n");
+}
+
+/** One column per server setup: SQLite (this run's S1 and S4), then each PostgreSQL variant. */
+function postgresMarkdown(part: PostgresPart, sqliteRegister: RegisterScenario | null): string[] {
+  const s1 = part.s1.targets;
+  const sqliteS1 = s1[0];
+  const s4 = [sqliteRegister, ...s1.slice(1).map((t) => part.s4.find((r) => r.target === t.target)?.result ?? null)];
+  const row = (label: string, s1Cell: (t: TargetResult) => string, s4Cell: (r: RegisterScenario) => string) => ({ label, s1Cell, s4Cell });
+  const s1Rows = [
+    row("S1 req/s", (t) => int(t.requestsPerSecond), () => ""),
+    row("S1 p50 / p99 ms", (t) => `${ms(t.p50Ms)} / ${ms(t.p99Ms)}`, () => ""),
+    row("S1 ÷ SQLite", (t) => (sqliteS1?.requestsPerSecond ? times(t.requestsPerSecond / sqliteS1.requestsPerSecond) : ""), () => ""),
+    row("S1 peak RSS MB (API processes)", (t) => int(t.peakRssMb), () => ""),
+    row("S1 answer", (t) => [t.check, t.non2xx ? `${t.non2xx} non-2xx` : "", t.errors ? `${t.errors} errors` : ""].filter(Boolean).join("; "), () => ""),
+  ];
+  const s4Rows = [
+    row("S4 successful registrations/s", () => "", (r) => int(r.successfulPerSecond)),
+    row("S4 p50 / p99 ms", () => "", (r) => `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`),
+    row("S4 stored; seats held of capacity; waitlisted", () => "", (r) => `${int(r.stored)}; ${int(r.held)} of ${int(r.capacity)}; ${int(r.waitlisted)}`),
+    row("S4 oversold (must be 0)", () => "", (r) => String(r.oversold)),
+    row("S4 not stored (non-2xx, socket errors)", () => "", (r) => `${r.notStored} (${r.non2xx}, ${r.errors})`),
+    row("S4 API CPU ms per registration", () => "", (r) => r.serverCpuMsPerRegistration.toFixed(3)),
+    row("S4 PostgreSQL CPU ms per registration", () => "", (r) => (typeof r.databaseCpuMsPerRegistration === "number" ? r.databaseCpuMsPerRegistration.toFixed(3) : "–")),
+  ];
+  const lines = [`${part.database}, a fresh database per variant, side by side with SQLite in this run (S1 in alternating rounds):`, ""];
+  lines.push(`| | ${s1.map((t) => t.target).join(" | ")} |`);
+  lines.push(`| --- |${" ---: |".repeat(s1.length)}`);
+  for (const r of s1Rows) lines.push(`| ${r.label} | ${s1.map(r.s1Cell).join(" | ")} |`);
+  for (const r of s4Rows) lines.push(`| ${r.label} | ${s4.map((result) => (result ? r.s4Cell(result) : "not run")).join(" | ")} |`);
+  for (const note of [...part.s1.notes, ...part.notes]) lines.push(`- ${note}`);
+  return lines;
 }
 
 export function writeResults(path: string, results: Results): void {

@@ -11,7 +11,10 @@
  *   BENCH_SERVER_CMD     how to start the server (default: package.json's "start")
  *   BENCH_OVERLOAD_S=60  seconds of the overload run (quick: 10)   BENCH_OVERLOAD_READERS=2000
  *   BENCH_ONLY=S4,overload  only these parts (S1 = S1/S2/S3 side by side, S4, overload,
- *                        cached = S1/S2 cached, S5); results.json is then a partial run
+ *                        cached = S1/S2 cached, S5, pg = S1 and S4 on PostgreSQL with one
+ *                        and with two API processes); results.json is then a partial run
+ *   BENCH_POSTGRES_URL   the PostgreSQL server of the pg part (default postgres://postgres@127.0.0.1:5432/postgres);
+ *                        unreachable: the part is skipped with a warning
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,8 +22,23 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { overloadRun, type OverloadScenario } from "./overload.js";
 import { runLoad, sequentialLatency, summariseLatencies, type LoadRound } from "./load.js";
-import { pinning, treeCpuTicks, CLOCK_TICKS_PER_SECOND, pinSelfToLoadCpu, sampleRss, startTarget, treePeakMb, waitIdle, type TargetProcess } from "./processes.js";
-import { machine, markdown, writeResults, type GrowthRow, type RegisterScenario, type Results, type TargetResult, type ThroughputScenario } from "./report.js";
+import { createFreshDatabase, POSTGRES_URL, postgresAddress, probePostgres, type FreshDatabase, type PostgresServer } from "./postgres.js";
+import {
+  pinning,
+  treeCpuTicks,
+  CLOCK_TICKS_PER_SECOND,
+  membersOf,
+  originsOf,
+  pidTreeCpuTicks,
+  pinSelfToLoadCpu,
+  sampleRss,
+  startTarget,
+  treePeakMb,
+  waitIdle,
+  type Target,
+  type TargetProcess,
+} from "./processes.js";
+import { machine, markdown, writeResults, type GrowthRow, type PostgresPart, type RegisterScenario, type Results, type TargetResult, type ThroughputScenario } from "./report.js";
 import {
   ADMIN_REGISTRATIONS_QUERY,
   EVENT_DETAIL_QUERY,
@@ -49,7 +67,7 @@ const S5_REQUESTS = QUICK ? 50 : 200;
 const OVERLOAD_S = Number(process.env.BENCH_OVERLOAD_S ?? (QUICK ? 10 : 60));
 const OVERLOAD_READERS = Number(process.env.BENCH_OVERLOAD_READERS ?? 2000);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",").map((part) => part.trim())) : null;
-const wanted = (part: "S1" | "S4" | "overload" | "cached" | "S5") => !ONLY || ONLY.has(part);
+const wanted = (part: "S1" | "S4" | "overload" | "cached" | "S5" | "pg") => !ONLY || ONLY.has(part);
 const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts as Record<string, string>;
 /**
  * The one place that says how the server starts: package.json's "start" (or BENCH_SERVER_CMD).
@@ -80,15 +98,19 @@ function gqlAt(origin: string) {
   };
 }
 
-/** The first path where two answers differ, or null: a baseline must answer what the project answers. */
-function difference(expected: unknown, actual: unknown, path = "data"): string | null {
+/**
+ * The first path where two answers differ, or null: a baseline must answer what the project
+ * answers. Values under `ignored` keys are not compared (ids: each database makes its own).
+ */
+function difference(expected: unknown, actual: unknown, path = "data", ignored: ReadonlySet<string> = new Set()): string | null {
   if (typeof expected !== typeof actual || Array.isArray(expected) !== Array.isArray(actual) || (expected === null) !== (actual === null)) {
     return `${path}: expected ${JSON.stringify(expected)?.slice(0, 80)}, got ${JSON.stringify(actual)?.slice(0, 80)}`;
   }
   if (expected && typeof expected === "object") {
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual as object)]);
     for (const key of keys) {
-      const found = difference((expected as any)[key], (actual as any)[key], `${path}.${key}`);
+      if (ignored.has(key)) continue;
+      const found = difference((expected as any)[key], (actual as any)[key], `${path}.${key}`, ignored);
       if (found) return found;
     }
     return null;
@@ -96,34 +118,45 @@ function difference(expected: unknown, actual: unknown, path = "data"): string |
   return expected === actual ? null : `${path}: expected ${JSON.stringify(expected)?.slice(0, 80)}, got ${JSON.stringify(actual)?.slice(0, 80)}`;
 }
 
-/** Asks a target once and compares its data with the project's answer. */
-async function check(target: TargetProcess, request: HttpRequest, expected: string): Promise<string> {
+/** Asks a target (each process of a group) once and compares its data with the project's answer. */
+async function check(target: Target, request: HttpRequest, expected: string, ignored?: ReadonlySet<string>): Promise<string> {
+  for (const origin of originsOf(target)) {
+    const found = await checkOrigin(origin, request, expected, ignored);
+    if (found !== "ok") return membersOf(target).length > 1 ? `${origin}: ${found}` : found;
+  }
+  return "ok";
+}
+
+async function checkOrigin(origin: string, request: HttpRequest, expected: string, ignored?: ReadonlySet<string>): Promise<string> {
   try {
-    const answer = await send(target.origin, request);
+    const answer = await send(origin, request);
     if (answer.status !== 200) return `HTTP ${answer.status}: ${answer.body.slice(0, 120)}`;
     const parsed = JSON.parse(answer.body);
     if (parsed.errors) return `errors: ${JSON.stringify(parsed.errors).slice(0, 160)}`;
-    return difference(JSON.parse(expected).data, parsed.data) ?? "ok";
+    return difference(JSON.parse(expected).data, parsed.data, "data", ignored) ?? "ok";
   } catch (error) {
     return `failed: ${(error as Error).message}`;
   }
 }
 
-async function settle(target: TargetProcess): Promise<void> {
+async function settle(target: Target): Promise<void> {
   if (!(await waitIdle(target))) warnings.push(`${target.name} was still busy 60 s after a round: the next round shared its CPU`);
 }
 
 interface Contender {
-  target: TargetProcess;
+  target: Target;
+  /** The row's name when not the target's own (the same server, measured again beside others). */
+  label?: string;
   request: HttpRequest;
   check: string;
 }
 
 /** Warm every target up, then alternate rounds between them so drift hits all alike. */
 async function compare(id: string, title: string, contenders: Contender[], notes: string[] = []): Promise<ThroughputScenario> {
-  log(`${id} ${title}: ${contenders.map((c) => c.target.name).join(", ")}`);
+  const nameOf = (c: Contender) => c.label ?? c.target.name;
+  log(`${id} ${title}: ${contenders.map(nameOf).join(", ")}`);
   for (const c of contenders) {
-    await runLoad({ origin: c.target.origin, request: c.request, connections: CONNECTIONS, durationS: WARMUP_S });
+    await runLoad({ origin: originsOf(c.target), request: c.request, connections: CONNECTIONS, durationS: WARMUP_S });
     await settle(c.target);
   }
   const rounds = new Map<Contender, LoadRound[]>(contenders.map((c) => [c, []]));
@@ -131,7 +164,7 @@ async function compare(id: string, title: string, contenders: Contender[], notes
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of contenders) {
       const sampler = sampleRss(c.target);
-      rounds.get(c)!.push(await runLoad({ origin: c.target.origin, request: c.request, connections: CONNECTIONS, durationS: DURATION_S }));
+      rounds.get(c)!.push(await runLoad({ origin: originsOf(c.target), request: c.request, connections: CONNECTIONS, durationS: DURATION_S }));
       await settle(c.target);
       peaks.set(c, Math.max(peaks.get(c)!, sampler.stop()));
     }
@@ -141,7 +174,7 @@ async function compare(id: string, title: string, contenders: Contender[], notes
     const sum = (pick: (r: LoadRound) => number) => list.reduce((total, r) => total + pick(r), 0);
     const latency = summariseLatencies(list.flatMap((r) => r.latenciesMs));
     return {
-      target: c.target.name,
+      target: nameOf(c),
       requestsPerSecond: sum((r) => r.requests) / sum((r) => r.seconds),
       p50Ms: latency.p50Ms,
       p99Ms: latency.p99Ms,
@@ -171,8 +204,8 @@ function serverEnv(dir: string, extra: Record<string, string> = {}): Record<stri
   };
 }
 
-const startProject = (dir: string, port: number, extra: Record<string, string> = {}) =>
-  startTarget({ name: PROJECT, command: SERVER_CMD, port, env: serverEnv(dir, extra), readyPath: "/readyz" });
+const startProject = (dir: string, port: number, extra: Record<string, string> = {}, name = PROJECT) =>
+  startTarget({ name, command: SERVER_CMD, port, env: serverEnv(dir, extra), readyPath: "/readyz" });
 
 async function main() {
   const started = performance.now();
@@ -295,6 +328,9 @@ async function main() {
     }
 
     if (wanted("S4")) results.register = await registerUnderLoad(project, benchEvents[0]!.id);
+    // The pg part measures this SQLite server's S1 again, in rounds alternating with
+    // PostgreSQL's: before the overload run, whose 2,000 connections would leave it a larger heap.
+    if (wanted("pg")) results.postgres = await postgresPartOrWarning(project, s1, s1Answer.body, dir);
     if (wanted("overload")) results.overload = await overloadUnderReads(project, benchEvents[1]!.id, s1);
     await project.stop();
     running.splice(running.indexOf(project), 1);
@@ -334,12 +370,19 @@ async function main() {
   const resultsFile = ONLY ? "bench/results.partial.json" : "bench/results.json";
   writeResults(join(root, resultsFile), results);
   console.log(`\n${markdown(results)}\n\nwritten: ${resultsFile}`);
-  if (results.register && results.register.oversold > 0) process.exitCode = 1;
+  const oversold = [results.register, ...(results.postgres?.s4.map((s4) => s4.result) ?? [])].some((s4) => s4 && s4.oversold > 0);
+  if (oversold) process.exitCode = 1;
 }
 
-/** S4: 50 clients registering new attendees as fast as they can; then count what was stored. */
-async function registerUnderLoad(project: TargetProcess, eventId: string): Promise<RegisterScenario> {
-  const gql = gqlAt(project.origin);
+/**
+ * S4: 50 clients registering new attendees as fast as they can; then count what was stored.
+ * A group of processes gets the clients split among them. `databaseCpuTicks`: PostgreSQL's
+ * CPU, whose work SQLite does inside the server process.
+ */
+async function registerUnderLoad(project: Target, eventId: string, databaseCpuTicks?: () => number): Promise<RegisterScenario> {
+  // The probe and the counts ask the first process: on one shared database each sees every write.
+  const gql = gqlAt(originsOf(project)[0]!);
+  const split = membersOf(project).length > 1 ? `, split across ${membersOf(project).length} processes` : "";
   const { data } = await gql("query ($id: ID!) { event(id: $id) { eligibilityCriteria { id } } }", { id: eventId });
   const answers = data.event.eligibilityCriteria.map((criterion: { id: string }) => ({ criterionId: criterion.id, met: true }));
   const attendee = (n: number) => ({ firstName: "Bench", lastName: `Mark${n}`, email: `bench${n}@clinic.example`, profession: "PSYCHIATRIST" });
@@ -347,10 +390,11 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
   if (!probe.data?.register?.registration) warnings.push(`S4: a single register stored nothing: ${JSON.stringify(probe).slice(0, 300)}`);
   let n = 0;
   const seconds = DURATION_S * ROUNDS;
-  log(`S4 register at ${CONNECTIONS} clients for ${seconds} s`);
+  log(`S4 register at ${CONNECTIONS} clients for ${seconds} s (${project.name}${split})`);
   const ticksBefore = treeCpuTicks(project);
+  const databaseTicksBefore = databaseCpuTicks?.() ?? 0;
   const result = await runLoad({
-    origin: project.origin,
+    origin: originsOf(project),
     request: postRequest(REGISTER_MUTATION),
     connections: CONNECTIONS,
     durationS: seconds,
@@ -363,6 +407,7 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
   // Requests still queued when the clients stopped finish now; only then are the counts final.
   await settle(project);
   const serverCpuMs = ((treeCpuTicks(project) - ticksBefore) * 1000) / CLOCK_TICKS_PER_SECOND;
+  const databaseCpuMs = databaseCpuTicks ? ((databaseCpuTicks() - databaseTicksBefore) * 1000) / CLOCK_TICKS_PER_SECOND : null;
   const counts = await gql(
     `query ($id: ID!) { event(id: $id) { capacity } held: registrations(eventId: $id, status: [PENDING_REVIEW, AWAITING_PAYMENT, CONFIRMED]) { totalCount } waiting: registrations(eventId: $id, status: [WAITLISTED]) { totalCount } all: registrations(eventId: $id) { totalCount } }`,
     { id: eventId },
@@ -375,7 +420,7 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
   const answered = result.requests - result.non2xx;
   return {
     id: "S4",
-    title: `register at ${CONNECTIONS} concurrent clients`,
+    title: `register at ${CONNECTIONS} concurrent clients${split}`,
     seconds: result.seconds,
     attempts: result.requests,
     stored,
@@ -383,6 +428,7 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
     // The server's own CPU per stored registration: unlike the rate, it barely moves when
     // something else on the machine takes the server's core for a while.
     serverCpuMsPerRegistration: serverCpuMs / Math.max(1, stored),
+    ...(databaseCpuMs === null ? {} : { databaseCpuMsPerRegistration: databaseCpuMs / Math.max(1, stored) }),
     p50Ms: latency.p50Ms,
     p99Ms: latency.p99Ms,
     capacity: counts.data.event.capacity,
@@ -393,6 +439,101 @@ async function registerUnderLoad(project: TargetProcess, eventId: string): Promi
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+const PG_ONE = "PostgreSQL, 1 process";
+const PG_TWO = "PostgreSQL, 2 processes";
+/** The ids in an answer are each database's own ULIDs: everything else must match SQLite's answer. */
+const IDS = new Set(["id"]);
+
+/**
+ * The pg part, with a failure of it turned into a warning (and a failed exit): a run must
+ * not lose its SQLite results to it. An unreachable PostgreSQL only skips the part.
+ */
+async function postgresPartOrWarning(sqlite: TargetProcess, s1: HttpRequest, s1Answer: string, dir: string): Promise<PostgresPart | null> {
+  const server = await probePostgres();
+  if (typeof server === "string") {
+    const warning = `pg part skipped: PostgreSQL at ${postgresAddress(POSTGRES_URL)} is unreachable (${server}); BENCH_POSTGRES_URL names another server`;
+    log(warning);
+    warnings.push(warning);
+    return null;
+  }
+  try {
+    return await postgresPart(server, sqlite, s1, s1Answer, dir);
+  } catch (error) {
+    warnings.push(`pg part failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return null;
+  }
+}
+
+interface PostgresVariant {
+  target: Target;
+  /** The S4 event: a copy of the demo course with S4_CAPACITY seats, as on SQLite. */
+  s4EventId: string;
+  check: string;
+}
+
+/**
+ * S1 and S4 on PostgreSQL with one API process, and with two on one database, beside this
+ * run's SQLite server: S1 in alternating rounds with it, S4 on each variant's own event.
+ * Every variant has a fresh database of its own, dropped at the end.
+ */
+async function postgresPart(server: PostgresServer, sqlite: TargetProcess, s1: HttpRequest, s1Answer: string, dir: string): Promise<PostgresPart> {
+  const databases: FreshDatabase[] = [];
+  const started: TargetProcess[] = [];
+  try {
+    const startVariant = async (name: string, processes: number, port: number): Promise<PostgresVariant> => {
+      const database = await createFreshDatabase(`events_bench_${processes}p`);
+      databases.push(database);
+      log(`${name}: database ${database.name}`);
+      // Started together, as a deploy starts them: migrations and the demo seed are safe to race.
+      const members = await Promise.all(
+        Array.from({ length: processes }, (_, i) => startProject(dir, port + i, { RESPONSE_CACHE: "off", DATABASE_URL: database.url }, processes > 1 ? `${name} #${i + 1}` : name)),
+      );
+      started.push(...members);
+      const target: Target = processes > 1 ? { name, members } : members[0]!;
+      return { target, s4EventId: await createS4Event(originsOf(target)[0]!), check: await check(target, s1, s1Answer, IDS) };
+    };
+    const variants = [await startVariant(PG_ONE, 1, PORT_BASE + 20), await startVariant(PG_TWO, 2, PORT_BASE + 21)];
+    for (const v of variants) if (v.check !== "ok") warnings.push(`S1 on ${v.target.name} answers differently from SQLite (ids aside): ${v.check}`);
+
+    const s1Scenario = await compare("S1", "event detail by slug, anonymous POST, RESPONSE_CACHE=off: SQLite and PostgreSQL", [
+      { target: sqlite, label: "SQLite, 1 process", request: s1, check: "ok" },
+      ...variants.map((v) => ({ target: v.target, request: s1, check: v.check })),
+    ]);
+    const databaseCpuTicks = server.postmasterPid === null ? undefined : () => pidTreeCpuTicks(server.postmasterPid!);
+    const s4: PostgresPart["s4"] = [];
+    for (const v of variants) s4.push({ target: v.target.name, result: await registerUnderLoad(v.target, v.s4EventId, databaseCpuTicks) });
+    return { id: "pg", database: `${server.version} at ${postgresAddress(POSTGRES_URL)}`, s1: s1Scenario, s4, notes: postgresNotes(server) };
+  } finally {
+    await Promise.all(started.map((target) => target.stop()));
+    for (const database of databases) await database.drop().catch((error) => warnings.push(`pg: could not drop database ${database.name}: ${(error as Error).message}`));
+  }
+}
+
+/** The demo course copied once, as createBenchEvents copies it for S4 on SQLite. */
+async function createS4Event(origin: string): Promise<string> {
+  const gql = gqlAt(origin);
+  const upcoming = await gql(`{ events(filter: { status: [PUBLISHED] }) { edges { node { id } } } }`);
+  const demoId = upcoming.data?.events?.edges?.[0]?.node?.id;
+  if (!demoId) throw new Error(`no demo event on PostgreSQL: ${JSON.stringify(upcoming).slice(0, 300)}`);
+  const [event] = await createBenchEvents(gql, ADMIN_KEY, demoId, 1, S4_CAPACITY);
+  return event!.id;
+}
+
+/** What a reader of the pg numbers must know to compare them with SQLite's. */
+function postgresNotes(server: PostgresServer): string[] {
+  return [
+    pinning
+      ? "every API process is pinned to CPU 1 as the SQLite server is, both of the 2-process variant too: they share that one core, so it shows what a second process on one database costs and that seats hold across processes, not how a second core would scale; PostgreSQL's own processes are not pinned (either CPU, beside the load generator on CPU 0)"
+      : "not pinned: load generator, API processes and PostgreSQL share every CPU",
+    `2 processes: the load generator splits its ${CONNECTIONS} connections evenly between the two origins (two autocannons at once, in its one process); req/s and registrations/s are the sum of both, peak RSS and API CPU both processes' sum`,
+    `each process as \`npm start\` starts it (DATABASE_POOL_SIZE default, 10; WORKER=false, RATE_LIMITS=off, one ADMIN_API_KEY); synchronous_commit=${server.synchronousCommit} (SQLite: synchronous=NORMAL)`,
+    server.postmasterPid === null
+      ? "PostgreSQL CPU not measured: the server does not run on this machine"
+      : "PostgreSQL CPU: every process of the server, whatever database it serves (on SQLite this work is in the API CPU)",
+  ];
 }
 
 /** 2,000 readers of S1 (uncached: CPU-bound) while 50 clients register for another event. */

@@ -15,6 +15,8 @@ export interface Config {
   readonly databasePath: string | null;
   /** PostgreSQL: connections each process keeps in its pool (DATABASE_POOL_SIZE). */
   readonly databasePoolSize: number;
+  /** PostgreSQL: how long a transaction waits for an event's lock before EVENT_BUSY (DATABASE_LOCK_TIMEOUT_MS). */
+  readonly databaseLockTimeoutMs: number;
   readonly smtpUrl: string | undefined;
   readonly mailDir: string;
   readonly mailFrom: string;
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     database,
     databasePath: database.dialect === "sqlite" ? database.path : null,
     databasePoolSize: parsePositiveInt("DATABASE_POOL_SIZE", env.DATABASE_POOL_SIZE ?? "10"),
+    databaseLockTimeoutMs: parsePositiveInt("DATABASE_LOCK_TIMEOUT_MS", env.DATABASE_LOCK_TIMEOUT_MS ?? "5000"),
     smtpUrl: env.SMTP_URL ? parseSmtpUrl(env.SMTP_URL) : undefined,
     mailDir: resolve(env.MAIL_DIR ?? "./data/mail"),
     mailFrom: env.MAIL_FROM?.trim() || "MBT Training <training@localhost>",

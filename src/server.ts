@@ -31,6 +31,7 @@ import { registerLoadShedding } from "./server/overload.js";
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
 const expectedErrorCodes = new Set([
+  "EVENT_BUSY",
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "BAD_USER_INPUT",

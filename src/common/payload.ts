@@ -1,4 +1,6 @@
+import { GraphQLError } from "graphql";
 import { Field, ObjectType } from "type-graphql";
+import { EventBusyError } from "../db/database.js";
 import { DomainError, type UserErrorShape } from "./errors.js";
 import { UserErrorCode } from "./enums.js";
 
@@ -16,7 +18,9 @@ export class UserError {
 
 /**
  * Runs a service call and maps DomainError to `userErrors`: the one place where expected
- * failures become payload data. Anything else propagates and is masked.
+ * failures become payload data. An event too busy to lock in time (PostgreSQL's
+ * lock_timeout: many processes changing one event at once) is an EVENT_BUSY error that
+ * says to retry; nothing was stored. Anything else propagates and is masked.
  */
 export async function toPayload<T extends object>(
   run: () => T | Promise<T>,
@@ -28,6 +32,7 @@ export async function toPayload<T extends object>(
     return { userErrors: [], ...result };
   } catch (error) {
     if (error instanceof DomainError) return { ...onUserErrors, userErrors: error.errors };
+    if (error instanceof EventBusyError) throw new GraphQLError(error.message, { extensions: { code: "EVENT_BUSY", retryAfterSeconds: 1 } });
     throw error;
   }
 }

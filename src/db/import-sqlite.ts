@@ -1,9 +1,13 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import Sqlite from "better-sqlite3";
 import { getTableConfig as sqliteTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { getTableConfig as pgTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { is } from "drizzle-orm";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { migrationsFolder } from "./migrate.js";
 import type { PostgresDb } from "./postgres.js";
 import * as sqliteSchema from "./schema.js";
 import * as pgSchema from "./schema.pg.js";
@@ -36,7 +40,7 @@ export class ImportRefused extends Error {}
  * which must be migrated and hold no events, organisations or API keys yet.
  */
 export async function importSqlite(path: string, target: PostgresDb): Promise<ImportSummary> {
-  const source = new Sqlite(path, { readonly: true, fileMustExist: true });
+  const source = openSource(path);
   try {
     const from = drizzleSqlite({ client: source });
     checkSourceVersion(source);
@@ -104,10 +108,41 @@ function copyOrder(): TablePair[] {
   return ordered;
 }
 
+/** The file at `path`, read-only, or a refusal that names it (better-sqlite3's own errors do not). */
+function openSource(path: string): Sqlite.Database {
+  const file = resolve(path);
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new ImportRefused(`there is no file ${file}.`);
+  }
+  if (!isFile) throw new ImportRefused(`${file} is not a file; give the SQLite database file (e.g. ./data/events.db).`);
+  let source: Sqlite.Database | undefined;
+  try {
+    source = new Sqlite(file, { readonly: true, fileMustExist: true });
+    // Opening reads nothing; the first statement reads the header.
+    source.prepare("SELECT count(*) FROM sqlite_master").get();
+    return source;
+  } catch (error) {
+    source?.close();
+    throw new ImportRefused(`${file} is not a readable SQLite database (${(error as Error).message}).`);
+  }
+}
+
 /** The file must have exactly this build's SQLite migrations: the schemas compare column for column. */
 function checkSourceVersion(source: Sqlite.Database): void {
   const journal = source.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
   if (!journal) throw new ImportRefused(`${source.name} is not a database of this application (no migrations journal).`);
+  // drizzle applies the migrations newer than the last one recorded: compare the last ones.
+  const migrations = readMigrationFiles({ migrationsFolder });
+  const expected = migrations[migrations.length - 1]!.folderMillis;
+  const last = source.prepare("SELECT max(created_at) AS at FROM __drizzle_migrations").get() as { at: number | null };
+  const applied = Number(last.at ?? 0);
+  if (applied < expected) {
+    throw new ImportRefused(`${source.name} was last migrated by an older version of this application: start this version once on it (it migrates the file), stop it, and import again.`);
+  }
+  if (applied > expected) throw new ImportRefused(`${source.name} was migrated by a newer version of this application than this one; import with that version.`);
 }
 
 async function refuseNonEmpty(client: { query(text: string): Promise<{ rows: { n: string }[] }> }): Promise<void> {

@@ -48,9 +48,11 @@ export function openSqlite(path: string, options: OpenDatabaseOptions = {}): Sql
   const begin = writer.prepare("BEGIN IMMEDIATE");
   const commit = writer.prepare("COMMIT");
   const rollback = writer.prepare("ROLLBACK");
+  const savepoint = writer.prepare("SAVEPOINT part");
+  const release = writer.prepare("RELEASE part");
+  const rollbackTo = writer.prepare("ROLLBACK TO part");
   let queue: Promise<unknown> = Promise.resolve();
   let commits = 0;
-  let savepoints = 0;
 
   const guarded = <K extends keyof Reads>(name: K): Reads[K] =>
     ((...args: unknown[]) => {
@@ -88,15 +90,17 @@ export function openSqlite(path: string, options: OpenDatabaseOptions = {}): Sql
       return result;
     },
     async savepoint<T>(_tx: Tx, body: () => Promise<T>): Promise<T> {
-      const name = `sp${++savepoints}`;
-      writer.exec(`SAVEPOINT ${name}`);
+      // One name for all: SQLite's RELEASE and ROLLBACK TO act on the innermost savepoint of
+      // that name, so nested ones work, and the three statements stay prepared (group
+      // commit opens one per registration).
+      savepoint.run();
       try {
         const result = await body();
-        writer.exec(`RELEASE ${name}`);
+        release.run();
         return result;
       } catch (error) {
-        writer.exec(`ROLLBACK TO ${name}`);
-        writer.exec(`RELEASE ${name}`);
+        rollbackTo.run();
+        release.run();
         throw error;
       }
     },

@@ -1,11 +1,13 @@
 import { eq } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/database.js";
 import { events, registrations } from "../../src/db/tables.js";
 import type { Deps } from "../../src/deps.js";
 import { register } from "../../src/modules/registrations/registrations.service.js";
 import type { RegisterInput } from "../../src/modules/registrations/registrations.inputs.js";
-import { createCourse, registrationInput, type TestCourse } from "../helpers/factories.js";
+import { createCourse, REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
+import { countRows } from "../helpers/db.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /*
@@ -22,7 +24,7 @@ describe("register on PostgreSQL, with and without the event lock", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ now: new Date().toISOString() });
+    server = await startTestServer({ now: new Date().toISOString(), env: { DATABASE_LOCK_TIMEOUT_MS: "1000" } });
   });
   afterAll(() => server?.close());
 
@@ -55,5 +57,28 @@ describe("register on PostgreSQL, with and without the event lock", () => {
       lockEvent: async (tx: Parameters<Db["lockEvent"]>[0], eventId: string) => (await tx.select().from(events).where(eq(events.id, eventId)))[0],
     });
     expect(await registerAll({ ...server.app.deps, db: unlocked }, course)).toBeGreaterThan(CAPACITY);
+  });
+
+  it("a registration that cannot get its event's lock in time fails with EVENT_BUSY and stores nothing", async () => {
+    const course = await freeCourse();
+    const before = await countRows(server, "registrations");
+    // Another process holds the event's row (as a long capacity edit would).
+    const holder = new pg.Client({ connectionString: (server.app.deps.config.database as { url: string }).url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM events WHERE id = $1 FOR UPDATE", [course.id]);
+      const { data, errors } = await server.gql(REGISTER, { input: registrationInput(course) });
+      expect(data?.register ?? null).toBeNull();
+      expect(errors?.map((error) => [error.extensions?.code, error.message])).toEqual([["EVENT_BUSY", "The event is busy with other changes; try again in a moment."]]);
+      expect(errors?.[0]?.extensions?.retryAfterSeconds).toBe(1);
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+    expect(await countRows(server, "registrations")).toBe(before);
+    // Once the lock is free, the same registration goes through.
+    const { data } = await server.gql(REGISTER, { input: registrationInput(course) });
+    expect(data.register.registration.status).toBe("CONFIRMED");
   });
 });
