@@ -3,6 +3,7 @@ import { join } from "node:path";
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { assertOutsideTransaction } from "../db/database.js";
 
 /** The part of a pino (or Fastify) logger the mail code writes to. */
 export type MailLog = Pick<Logger, "info" | "warn" | "error">;
@@ -55,6 +56,8 @@ export function createSmtpTransport(smtpUrl: string, options: { maxConnections?:
     // Never the credentials: this goes to logs.
     description: `${url.protocol}//${url.hostname}:${url.port || (url.protocol === "smtps:" ? 465 : 587)}`,
     async send(message) {
+      // Network I/O: inside a transaction it would hold the writer (SQLite) or a pooled connection.
+      assertOutsideTransaction("sending an email");
       const info = await transporter.sendMail({ ...message, signal: AbortSignal.timeout(sendTimeoutMs) });
       return { response: String(info.response ?? "") };
     },
@@ -74,6 +77,7 @@ export function createFileTransport(mailDir: string, log: MailLog): MailTranspor
   return {
     description: `.eml files in ${mailDir}`,
     async send(message) {
+      assertOutsideTransaction("sending an email");
       const info = await transporter.sendMail(message);
       const name = fileNameFor(String(message.messageId ?? info.messageId));
       const path = join(mailDir, name);

@@ -1,26 +1,28 @@
-// SQLite only: several processes share one SQLite file (the deployment without PostgreSQL), which the test reads itself; test/scale-out/ runs processes on PostgreSQL.
+// Runs on both databases: the processes share one SQLite file (sqlite project) or one fresh PostgreSQL database (postgres project).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGISTER, registrationInput } from "../helpers/factories.js";
 import type { ServerProcess } from "../helpers/process.js";
-import { createUpcomingCourse, startSharedDatabase, type ApiClient, type SharedDatabase } from "../helpers/shared-database.js";
+import { createUpcomingCourse, startSharedDialectDatabase, type ApiClient, type SharedDialectDatabase } from "../helpers/shared-database.js";
 
 /*
- * Two API processes on one SQLite file, both with the response cache on (the default).
- * What one process commits must reach the other's cached anonymous reads: at once on
- * SQLite (its data version sees other connections' commits), and never later than the
- * TTL wherever the version cannot be shared.
+ * Two API processes on one database, both with the response cache on (the default).
+ * What one process commits must reach the other's cached anonymous reads at once: on
+ * SQLite its data version sees other connections' commits, on PostgreSQL each commit is
+ * announced to the other processes by LISTEN/NOTIFY (src/db/postgres.ts,
+ * src/cache/data-version.ts). The reads below come well within the cache's TTL, so a
+ * stale page would be served if the change did not reach the reader.
  */
 
 const EVENT_PAGE = /* GraphQL */ `query EventPage($slug: String!) { event(slug: $slug) { slug status seatsRemaining registrationOpen } }`;
 const CANCEL_EVENT = /* GraphQL */ `mutation Cancel($id: ID!) { cancelEvent(id: $id, reason: "Venue unavailable") { userErrors { code } } }`;
 
-describe("response cache across processes on one SQLite file", () => {
-  let shared: SharedDatabase;
+describe("response cache across processes on one database", () => {
+  let shared: SharedDialectDatabase;
   let reader: ServerProcess & { client: ApiClient };
   let changer: ServerProcess & { client: ApiClient };
 
   beforeAll(async () => {
-    shared = startSharedDatabase();
+    shared = await startSharedDialectDatabase();
     [reader, changer] = await Promise.all([shared.spawnApi(), shared.spawnApi()]);
   }, 120_000);
   afterAll(() => shared?.close());

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../../src/db/migrate.js";
 import { openSqlite, type SqliteDb } from "../../src/db/sqlite.js";
 import { organisations } from "../../src/db/tables.js";
+import { createFileTransport } from "../../src/mail/transport.js";
 import { projectRoot } from "../helpers/process.js";
 
 /*
@@ -143,6 +144,24 @@ describe("the SQLite Db's transactions, on a real file", () => {
     await expect(attempt).rejects.toThrow(/Nested transactions are refused/);
     expect(await slugs()).not.toContain("outer");
     expect(await slugs()).not.toContain("nested");
+  });
+
+  it("refuses network I/O inside a body: sending an email there throws, and the body's writes roll back", async () => {
+    // given
+    const transport = createFileTransport(join(dir, "mail"), { info: () => {}, warn: () => {}, error: () => {} } as never);
+    const message = { from: "a@example.org", to: "b@example.org", subject: "hello", text: "hello", messageId: "<x@example.org>" };
+
+    // when
+    const attempt = db.transaction(async (tx) => {
+      await tx.insert(organisations).values(organisation("mailer")).run();
+      await transport.send(message);
+    });
+
+    // then
+    await expect(attempt).rejects.toThrow(/sending an email inside a transaction body/);
+    expect(await slugs()).not.toContain("mailer");
+    // Outside a body the same send works.
+    await expect(transport.send(message)).resolves.toBeDefined();
   });
 
   it("rolls back every write of a body that throws, and rethrows", async () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freshPostgresDatabase, onPostgres } from "./test-database.js";
 
 /** The project root and the CLI, run the way `npm start` runs it. */
 export const projectRoot = resolve(import.meta.dirname, "../..");
@@ -61,13 +62,15 @@ export interface ServerProcess {
 
 /**
  * Starts `tsx src/main.ts serve` as a real process on a free port with its own database
- * folder, and collects its structured log from stdout.
+ * (a SQLite file in its folder or, on the postgres project, a fresh PostgreSQL database,
+ * unless `env` names one), and collects its structured log from stdout.
  */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), "events-serve-"));
+  const postgres = onPostgres && !env.DATABASE_URL ? await freshPostgresDatabase() : null;
   const child = spawn(tsx, [...tsxArgs, "serve"], {
     cwd: dir,
-    env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", ...env }),
+    env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: postgres ? postgres.url : `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output = collectJsonLog(child);
@@ -98,6 +101,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
         await exited;
         clearTimeout(timer);
       }
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,19 +1,19 @@
-// SQLite only: several processes share one SQLite file (the deployment without PostgreSQL), which the test reads itself; test/scale-out/ runs processes on PostgreSQL.
-import type Database from "better-sqlite3";
+// Runs on both databases: the processes share one SQLite file (sqlite project) or one fresh PostgreSQL database (postgres project), which the test queries itself.
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultWebhookDeliveryOptions } from "../../src/modules/webhooks/webhook-delivery.js";
 import { REGISTER, registrationInput } from "../helpers/factories.js";
 import { startHoldingWebhookReceiver, type HoldingWebhookReceiver, type ReceivedHit } from "../helpers/holding-webhook-receiver.js";
 import type { ServerProcess } from "../helpers/process.js";
-import { createUpcomingCourse, startSharedDatabase, type ApiClient, type SharedDatabase } from "../helpers/shared-database.js";
+import { createUpcomingCourse, startSharedDialectDatabase, type ApiClient, type SharedDialectDatabase } from "../helpers/shared-database.js";
 import { spawnWorker, type WorkerProcess } from "../helpers/worker-process.js";
 
 /*
  * Webhook delivery when worker processes crash or race: the API server and separate
- * `src/main.ts worker` processes on one SQLite file, a real receiver in this process.
- * Nothing is reached into: the test registers over GraphQL, kills workers with SIGKILL,
- * and reads the file read-only to see what was committed.
+ * `src/main.ts worker` processes on one database (a SQLite file, or one PostgreSQL
+ * database), a real receiver in this process. Nothing is reached into: the test registers
+ * over GraphQL, kills workers with SIGKILL, and queries the database read-only to see what
+ * was committed.
  */
 
 const CREATE_ENDPOINT = /* GraphQL */ `
@@ -43,9 +43,9 @@ interface DeliveryRow {
   claimedUntil: number | null;
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -61,15 +61,15 @@ function countById(hits: ReceivedHit[]): Map<string, number> {
 }
 
 describe("webhook delivery by separate worker processes", () => {
-  let shared: SharedDatabase;
+  let shared: SharedDialectDatabase;
   let api: ServerProcess & { client: ApiClient };
-  let db: Database.Database;
   const workers: WorkerProcess[] = [];
   const receivers: HoldingWebhookReceiver[] = [];
 
   const workerEnv = () => ({ DATABASE_URL: shared.databaseUrl, MAIL_DIR: `${shared.dir}/mail`, WORKER_INTERVAL_MS: "100", WEBHOOKS_ALLOW_PRIVATE: "true", LOG_LEVEL: "warn" });
+  /** The endpoint's outbox rows as committed (claimed_until as epoch milliseconds on both databases: shared.query). */
   const rows = (endpointId: string) =>
-    db.prepare("SELECT message_id AS messageId, status, claimed_by AS claimedBy, claimed_until AS claimedUntil FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at, id").all(endpointId) as DeliveryRow[];
+    shared.query<DeliveryRow>('SELECT message_id AS "messageId", status, claimed_by AS "claimedBy", claimed_until AS "claimedUntil" FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at, id', [endpointId]);
 
   async function receiver(): Promise<HoldingWebhookReceiver> {
     const started = await startHoldingWebhookReceiver();
@@ -119,9 +119,8 @@ describe("webhook delivery by separate worker processes", () => {
   }
 
   beforeAll(async () => {
-    shared = startSharedDatabase();
+    shared = await startSharedDialectDatabase();
     api = await shared.spawnApi({ WEBHOOKS_ALLOW_PRIVATE: "true" });
-    db = shared.read();
   }, 120_000);
   afterAll(async () => {
     for (const worker of workers) await worker.kill();
@@ -136,7 +135,7 @@ describe("webhook delivery by separate worker processes", () => {
     const hooks = await receiver();
     const endpoint = await createEndpoint(hooks.url);
     const registrationIds = await register(MESSAGES);
-    expect(rows(endpoint.id).map((row) => row.status)).toEqual(Array(MESSAGES).fill("PENDING"));
+    expect((await rows(endpoint.id)).map((row) => row.status)).toEqual(Array(MESSAGES).fill("PENDING"));
 
     // and a worker whose first ANSWERED_BEFORE_CRASH sends are answered 200, and the next held open, never answered
     hooks.policy = (_hit, index) => (index < ANSWERED_BEFORE_CRASH ? { hold: false, delayMs: 0 } : { hold: true });
@@ -146,7 +145,7 @@ describe("webhook delivery by separate worker processes", () => {
     const answered = hooks.hits.filter((hit) => hit.answeredAt !== null).map((hit) => hit.webhookId);
     expect(answered).toHaveLength(ANSWERED_BEFORE_CRASH);
     expect(inFlight).toHaveLength(1);
-    const atCrash = rows(endpoint.id);
+    const atCrash = await rows(endpoint.id);
     // (what it was answered is recorded; the one in flight and more are claimed by it, under a lease)
     expect(atCrash.filter((row) => row.status === "SUCCEEDED").map((row) => row.messageId).sort()).toEqual([...answered].sort());
     const claimedByDoomed = atCrash.filter((row) => row.status === "PENDING" && pidOf(row.claimedBy) === String(doomed.child.pid) && row.claimedUntil! > Date.now());
@@ -159,13 +158,13 @@ describe("webhook delivery by separate worker processes", () => {
     hooks.policy = () => ({ hold: false, delayMs: 0 });
     const restarted = await spawn();
     const restartedAt = Date.now();
-    await waitUntil(() => rows(endpoint.id).every((row) => row.status === "SUCCEEDED"), LEASE_MS + 30_000, "every delivery is recorded SUCCEEDED");
+    await waitUntil(async () => (await rows(endpoint.id)).every((row) => row.status === "SUCCEEDED"), LEASE_MS + 30_000, "every delivery is recorded SUCCEEDED");
     const recoveredInMs = Date.now() - restartedAt;
     // (a few more worker steps, so that a late repeat would be seen)
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     // then every message arrived, signed, and none is lost: one per registration, with the webhook-ids of the outbox
-    const final = rows(endpoint.id);
+    const final = await rows(endpoint.id);
     const counts = countById(hooks.hits);
     expect([...counts.keys()].sort()).toEqual(final.map((row) => row.messageId).sort());
     expect(new Set(verifiedRegistrationIds(endpoint.secret, hooks.hits))).toEqual(new Set(registrationIds));
@@ -201,25 +200,25 @@ describe("webhook delivery by separate worker processes", () => {
     hooks.policy = () => ({ hold: true });
     const endpoint = await createEndpoint(hooks.url);
     const registrationIds = await register(MESSAGES);
-    expect(rows(endpoint.id)).toHaveLength(MESSAGES);
+    expect(await rows(endpoint.id)).toHaveLength(MESSAGES);
 
     // when two workers start side by side
     const pair = await Promise.all([spawn(), spawn()]);
     const pids = new Set(pair.map((worker) => String(worker.child.pid)));
     // (both claim a batch: 50 messages are more than one batch of defaultWebhookDeliveryOptions.batchSize)
     await waitUntil(() => hooks.held.length >= 2, 30_000, "both workers are caught mid-send");
-    const owners = new Set(rows(endpoint.id).map((row) => pidOf(row.claimedBy)).filter((pid) => pid !== undefined));
+    const owners = new Set((await rows(endpoint.id)).map((row) => pidOf(row.claimedBy)).filter((pid) => pid !== undefined));
     expect(owners).toEqual(pids);
     // and the receiver then answers each request after a short delay
     hooks.policy = () => ({ hold: false, delayMs: 25 });
     hooks.releaseHeld();
-    await waitUntil(() => rows(endpoint.id).every((row) => row.status === "SUCCEEDED"), 60_000, "every delivery is recorded SUCCEEDED");
+    await waitUntil(async () => (await rows(endpoint.id)).every((row) => row.status === "SUCCEEDED"), 60_000, "every delivery is recorded SUCCEEDED");
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     // then each message was received exactly once, signed
     const counts = countById(hooks.hits);
     expect(hooks.hits).toHaveLength(MESSAGES);
-    expect([...counts.keys()].sort()).toEqual(rows(endpoint.id).map((row) => row.messageId).sort());
+    expect([...counts.keys()].sort()).toEqual((await rows(endpoint.id)).map((row) => row.messageId).sort());
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
     expect(verifiedRegistrationIds(endpoint.secret, hooks.hits).sort()).toEqual([...registrationIds].sort());
     // and the delivery log says SUCCEEDED for every one

@@ -1,15 +1,16 @@
-// SQLite only: several processes share one SQLite file (the deployment without PostgreSQL), which the test reads itself; test/scale-out/ runs processes on PostgreSQL.
+// Runs on both databases: the processes share one SQLite file (sqlite project) or one fresh PostgreSQL database (postgres project), which the test queries itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
 import type { ServerProcess } from "../helpers/process.js";
-import { createUpcomingCourse, startSharedDatabase, type ApiClient, type SharedDatabase } from "../helpers/shared-database.js";
+import { createUpcomingCourse, startSharedDialectDatabase, type ApiClient, type SharedDialectDatabase } from "../helpers/shared-database.js";
 import { spawnWorker, type WorkerProcess } from "../helpers/worker-process.js";
 
 /*
- * Two API processes (and the separate worker) on one SQLite file. One process changes an
- * event (cancels it, lowers its capacity) while registrations stream into the other. Every
- * round checks, from the committed database, that no rule was decided on a stale read, and
- * that the change really landed while registrations were in flight (the load overlaps).
+ * Two API processes (and the separate worker) on one database: a SQLite file (sqlite
+ * project) or one PostgreSQL database (postgres project). One process changes an event
+ * (cancels it, lowers its capacity) while registrations stream into the other. Every round
+ * checks, from the committed database, that no rule was decided on a stale read, and that
+ * the change really landed while registrations were in flight (the load overlaps).
  */
 
 const CANCEL_EVENT = /* GraphQL */ `
@@ -74,20 +75,19 @@ function inFlightDuring(attempts: Attempt[], change: { sentAt: number; answeredA
   return attempts.filter((attempt) => attempt.startedAt < change.answeredAt && attempt.answeredAt > change.sentAt).length;
 }
 
-describe("two API processes on one SQLite file", () => {
-  let shared: SharedDatabase;
+describe("two API processes on one database", () => {
+  let shared: SharedDialectDatabase;
   let changer: ServerProcess & { client: ApiClient };
   let registrar: ServerProcess & { client: ApiClient };
 
   beforeAll(async () => {
-    shared = startSharedDatabase();
+    shared = await startSharedDialectDatabase();
     changer = await shared.spawnApi();
     registrar = await shared.spawnApi();
   }, 120_000);
   afterAll(() => shared?.close());
 
   it(`cancelEvent in one process while the other takes registrations: no registration stays active on the cancelled event, and each registrant is told (${ROUNDS} rounds)`, async () => {
-    const db = shared.read();
     const problems: string[] = [];
     const overlap: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -110,8 +110,8 @@ describe("two API processes on one SQLite file", () => {
       expect(attempts.every((attempt) => attempt.registrationId || attempt.code === "REGISTRATION_CLOSED"), `round ${round}: ${JSON.stringify(attempts.map((a) => a.code))}`).toBe(true);
       expect(attempts.some((attempt) => attempt.code === "REGISTRATION_CLOSED")).toBe(true);
       // and every registration committed on the event is cancelled, and its registrant has the cancellation in the outbox
-      const rows = db.prepare("SELECT id, status, created_at AS createdAt FROM registrations WHERE event_id = ?").all(course.id) as { id: string; status: string; createdAt: number }[];
-      const told = new Set((db.prepare("SELECT registration_id AS id FROM email_deliveries WHERE kind = 'EVENT_CHANGED' AND dedupe_key LIKE '%:EVENT_CHANGED:cancelled'").all() as { id: string }[]).map((row) => row.id));
+      const rows = await shared.query<{ id: string; status: string; createdAt: number }>('SELECT id, status, created_at AS "createdAt" FROM registrations WHERE event_id = ?', [course.id]);
+      const told = new Set((await shared.query<{ id: string }>("SELECT registration_id AS id FROM email_deliveries WHERE kind = 'EVENT_CHANGED' AND dedupe_key LIKE '%:EVENT_CHANGED:cancelled'")).map((row) => row.id));
       const succeeded = attempts.filter((attempt) => attempt.registrationId).map((attempt) => attempt.registrationId!);
       expect(rows.map((row) => row.id).sort()).toEqual([...succeeded].sort());
       for (const row of rows) {
@@ -125,7 +125,6 @@ describe("two API processes on one SQLite file", () => {
   }, 120_000);
 
   it(`updateEvent lowering capacity in one process while the other registers: never more seats held than the capacity, and never "database is locked" (${ROUNDS} rounds)`, async () => {
-    const db = shared.read();
     const problems: string[] = [];
     const overlap: number[] = [];
     const outcomes = { lowered: 0, refused: 0 };
@@ -155,8 +154,8 @@ describe("two API processes on one SQLite file", () => {
       }
       expect(attempts.filter((attempt) => attempt.errors)).toEqual([]);
       // and the committed state holds no more seats than the committed capacity
-      const { capacity } = db.prepare("SELECT capacity FROM events WHERE id = ?").get(course.id) as { capacity: number };
-      const { held } = db.prepare("SELECT count(*) AS held FROM registrations WHERE event_id = ? AND status IN ('PENDING_REVIEW', 'AWAITING_PAYMENT', 'CONFIRMED')").get(course.id) as { held: number };
+      const { capacity } = (await shared.query<{ capacity: number }>("SELECT capacity FROM events WHERE id = ?", [course.id]))[0]!;
+      const held = Number((await shared.query<{ held: number }>("SELECT count(*) AS held FROM registrations WHERE event_id = ? AND status IN ('PENDING_REVIEW', 'AWAITING_PAYMENT', 'CONFIRMED')", [course.id]))[0]!.held);
       if (held > capacity) problems.push(`round ${round}: ${held} seats held for capacity ${capacity}`);
     }
     expect(problems).toEqual([]);
@@ -166,13 +165,13 @@ describe("two API processes on one SQLite file", () => {
   }, 120_000);
 });
 
-describe("an API process and the separate worker on one SQLite file", () => {
-  let shared: SharedDatabase;
+describe("an API process and the separate worker on one database", () => {
+  let shared: SharedDialectDatabase;
   let api: ServerProcess & { client: ApiClient };
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    shared = startSharedDatabase();
+    shared = await startSharedDialectDatabase();
     api = await shared.spawnApi();
   }, 120_000);
   afterAll(async () => {
@@ -184,15 +183,15 @@ describe("an API process and the separate worker on one SQLite file", () => {
     // given 150 registrants of a course (free, no review) whose emails wait in the outbox, and the worker delivering them
     const { course, input } = await createUpcomingCourse(api.client, { capacity: 1000, requiresReview: false, priceMinor: 0 });
     for (let i = 0; i < 15; i++) await Promise.all(Array.from({ length: 10 }, () => api.client.gql(REGISTER, { input: registrationInput(course) })));
-    const db = shared.read();
-    const sentCount = () => (db.prepare("SELECT count(*) AS n FROM email_deliveries WHERE status = 'SENT'").get() as { n: number }).n;
-    const dueCount = () => (db.prepare("SELECT count(*) AS n FROM email_deliveries WHERE status IN ('QUEUED', 'RETRYING')").get() as { n: number }).n;
+    const count = async (sql: string) => Number((await shared.query<{ n: number }>(sql))[0]!.n);
+    const sentCount = () => count("SELECT count(*) AS n FROM email_deliveries WHERE status = 'SENT'");
+    const dueCount = () => count("SELECT count(*) AS n FROM email_deliveries WHERE status IN ('QUEUED', 'RETRYING')");
     worker = await spawnWorker({ DATABASE_URL: shared.databaseUrl, MAIL_DIR: `${shared.dir}/worker-mail`, WORKER_INTERVAL_MS: "10", LOG_LEVEL: "warn" });
-    while (sentCount() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while ((await sentCount()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
 
     // when the admin edits the event again and again while the worker sends
     const updates: { sentAt: number; answeredAt: number; errors: unknown; userErrors: unknown }[] = [];
-    for (let round = 1; updates.length < ROUNDS || (dueCount() > 0 && round <= 300); round++) {
+    for (let round = 1; updates.length < ROUNDS || ((await dueCount()) > 0 && round <= 300); round++) {
       const sentAt = Date.now();
       const result = await api.client.admin(UPDATE_EVENT, { id: course.id, input: { ...input, summary: `Edit ${round}` } });
       updates.push({ sentAt, answeredAt: Date.now(), errors: result.errors, userErrors: result.data?.updateEvent?.userErrors });
@@ -201,7 +200,8 @@ describe("an API process and the separate worker on one SQLite file", () => {
     // then every update succeeded
     expect(updates.filter((update) => update.errors || (update.userErrors as unknown[]).length)).toEqual([]);
     // negative control: the worker committed deliveries while the updates were running
-    const sentTimes = (db.prepare("SELECT sent_at AS sentAt FROM email_deliveries WHERE status = 'SENT'").all() as { sentAt: number }[]).map((row) => row.sentAt);
+    // (sent_at as epoch milliseconds on both databases: shared.query)
+    const sentTimes = (await shared.query<{ sentAt: number }>(`SELECT sent_at AS "sentAt" FROM email_deliveries WHERE status = 'SENT'`)).map((row) => row.sentAt);
     const updatesOverlapped = updates.filter((update) => sentTimes.some((at) => at >= update.sentAt && at <= update.answeredAt)).length;
     expect(updatesOverlapped, "updates during which the worker committed a delivery").toBeGreaterThanOrEqual(10);
   }, 120_000);

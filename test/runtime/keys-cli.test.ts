@@ -2,19 +2,26 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ScratchDatabase } from "../helpers/postgres.js";
 import { runCli } from "../helpers/process.js";
+import { freshPostgresDatabase, onPostgres } from "../helpers/test-database.js";
 
-/* `npm run keys -- …`: what an operator sees. */
+/* `npm run keys -- …`: what an operator sees, on a SQLite file or (postgres project) a fresh PostgreSQL database. */
 
 const PARTNER_SLUG = "mentalizing-initiative-la"; // from the demo data loaded by `seed`
 
 let dir: string;
 let env: Record<string, string>;
-beforeEach(() => {
+let postgres: ScratchDatabase | null = null;
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "events-keys-"));
-  env = { DATABASE_URL: `file:${join(dir, "events.db")}` };
+  postgres = onPostgres ? await freshPostgresDatabase() : null;
+  env = { DATABASE_URL: postgres ? postgres.url : `file:${join(dir, "events.db")}` };
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await postgres?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe("keys list", () => {
   it("says so when there are no keys, and how to create the first", async () => {

@@ -26,6 +26,8 @@ const unusableDatabases: { url: string; line: string | RegExp }[] = [
   { url: `file:${aFile}/deeper/events.db`, line: `cannot start: DATABASE_URL=file:${aFile}/deeper/events.db: ${aFile} is not a folder` },
   { url: "file:/proc/x/db", line: /^cannot start: DATABASE_URL=file:\/proc\/x\/db: cannot create the folder \/proc\/x: no such file or directory \(ENOENT\)$/ },
   { url: `file:${aFolder}`, line: `cannot start: DATABASE_URL=file:${aFolder}: that is not a file` },
+  // A PostgreSQL that does not answer: the URL (its password masked) and the driver's reason.
+  { url: "postgres://events:s3cret@127.0.0.1:1/events", line: /^cannot start: DATABASE_URL=postgres:\/\/events:\*\*\*@127\.0\.0\.1:1\/events: cannot connect or migrate: connect ECONNREFUSED 127\.0\.0\.1:1$/ },
 ];
 
 /** The non-empty lines a process wrote to stderr. */

@@ -4,7 +4,7 @@ import type { LookupFunction } from "node:net";
 import { and, eq, gt, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { HOUR_MS } from "../../common/time.js";
 import { webhookDeliveries, webhookEndpoints, organisations } from "../../db/tables.js";
-import type { Tx } from "../../db/database.js";
+import { assertOutsideTransaction, type Tx } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import { isDeadOwnerOnThisHost, workerIdentity } from "../../mail/deliver.js";
 import { enqueueEmail } from "../../mail/outbox.js";
@@ -141,6 +141,8 @@ interface Response {
 
 /** One POST to the checked address, never following a redirect, abandoned when the send's deadline passes. */
 function post(destination: Destination, headers: Record<string, string>, body: string, deadline: AbortSignal, timeoutMs: number): Promise<{ status: number; snippet: string }> {
+  // Up to 15 s of network: inside a transaction it would hold the writer (SQLite) or a pooled connection and the rows' locks.
+  assertOutsideTransaction("a webhook POST");
   const { url, address, family } = destination;
   // Connect to the address that was checked, whatever the name resolves to by now.
   const lookup: LookupFunction = (_hostname, options, callback) => {
