@@ -42,6 +42,28 @@ const sameOnBoth: string[] = [
   "test/widget/idempotency-key.test.ts",
 ];
 
+/**
+ * Layers above the data layer, whose database access is what the API tests exercise on
+ * both: the browser pages (widget, IDE, registrant pages), input validation that refuses
+ * before anything is read or written, and the keys CLI and the admin key at start (the
+ * same openDeps and services as every command; test/db/import-sqlite and test/scale-out
+ * start processes on PostgreSQL). On SQLite only, to keep CI's run of both in 15 minutes.
+ */
+const aboveTheDataLayer: string[] = [
+  "test/widget/registration-widget.test.ts",
+  "test/ide/playground.test.ts",
+  "test/ide/ide-admin-key-host.test.ts",
+  "test/pages/registrant-pages.test.ts",
+  "test/pages/landing-page.test.ts",
+  "test/security/input-hygiene.test.ts",
+  "test/security/fuzz.test.ts",
+  "test/security/input-lengths.test.ts",
+  "test/security/graphql-http-audit.test.ts",
+  "test/runtime/keys-cli.test.ts",
+  "test/runtime/admin-api-key.test.ts",
+  "test/runtime/production-banner.test.ts",
+];
+
 /** Tests that need PostgreSQL's own behaviour (several processes on one server, its migrations). */
 const postgresOnly: string[] = ["test/db/pg-migrations.test.ts", "test/scale-out/**"];
 
@@ -65,8 +87,12 @@ export default defineConfig({
       hookTimeout: 60_000,
       pool: "forks",
       setupFiles: ["test/helpers/setup.ts"],
-      // Builds the registration widget the servers serve (dist/widget/v1/registration.js).
-      globalSetup: ["test/helpers/build-widget.global.ts"],
+      // Builds dist/ (npm run build): the processes the tests start run it, and the servers serve its widget.
+      globalSetup: ["test/helpers/build.global.ts"],
+      // One module graph per worker for all its files: importing the app (its TypeScript
+      // transformed) cost 1.5–3 s per file, a third of the suite's time. Each test starts
+      // its own servers and databases, and nothing in test/ mocks modules.
+      isolate: false,
       projects: [
         { extends: true, test: { name: "sqlite", include: ["test/**/*.test.ts"], exclude: postgresOnly } },
         ...(unavailable
@@ -77,9 +103,9 @@ export default defineConfig({
                 test: {
                   name: "postgres",
                   include: ["test/**/*.test.ts"],
-                  exclude: [...sqliteOnly, ...sameOnBoth],
+                  exclude: [...sqliteOnly, ...sameOnBoth, ...aboveTheDataLayer],
                   env: { TEST_DIALECT: "postgres" },
-                  globalSetup: ["test/helpers/build-widget.global.ts", "test/helpers/pg-template.global.ts"],
+                  globalSetup: ["test/helpers/build.global.ts", "test/helpers/pg-template.global.ts"],
                 },
               },
             ]),

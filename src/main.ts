@@ -46,10 +46,19 @@ async function productionWarnings(config: Config, db: Db): Promise<string[]> {
 }
 
 async function serve(config: Config): Promise<void> {
+  // From the first moment, a signal is a graceful stop, never the default kill: one that
+  // comes while the server is still starting (it may already be listening) stops it as
+  // soon as it is up.
+  let requested: string | null = null;
+  let stop = (signal: string) => {
+    requested ??= signal;
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
   const app = await startApp(config);
   const log = app.app.log;
   let stopping = false;
-  const stop = async (signal: string) => {
+  stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down: finishing in-flight requests");
@@ -61,9 +70,7 @@ async function serve(config: Config): Promise<void> {
     await app.close();
     process.exit(0);
   };
-  // Before the banner: a signal from here on is a graceful stop, never the default kill.
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  if (requested) return void stop(requested);
   const banner = [`\n  Event registration API ready\n  IDE (GraphQL Playground):  ${app.url}/graphql`];
   if (app.localAdminKey) banner.push(`  Local admin key:           ${app.localAdminKey}\n  In the IDE, HTTP HEADERS:  { "Authorization": "Bearer ${app.localAdminKey}" }`);
   banner.push(`  Mail:                      ${config.smtpUrl ? "SMTP" : `.eml files in ${config.mailDir}`}\n`);

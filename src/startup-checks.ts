@@ -76,7 +76,9 @@ export function databaseOpenError(location: DatabaseLocation, error: unknown): S
   const url = new URL(location.url);
   if (url.password) url.password = "***";
   const cause = error instanceof AggregateError && error.errors.length ? error.errors[0] : error;
-  return new StartupError(`DATABASE_URL=${url.toString()}: cannot connect or migrate: ${(cause as Error).message || String(cause)}`);
+  // PostgreSQL's invalid_catalog_name: the server answers, the database is not there yet.
+  const hint = (cause as { code?: string }).code === "3D000" ? ` (create it first: createdb -h ${url.hostname} -p ${url.port || 5432}${url.username ? ` -U ${url.username}` : ""} ${url.pathname.slice(1)})` : "";
+  return new StartupError(`DATABASE_URL=${url.toString()}: cannot connect or migrate: ${(cause as Error).message || String(cause)}${hint}`);
 }
 
 /** Without SMTP_URL every email is written to MAIL_DIR: check it now rather than at the first send. */

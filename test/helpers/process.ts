@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freshPostgresDatabase, onPostgres } from "./test-database.js";
 
-/** The project root and the CLI, run the way `npm start` runs it. */
+/**
+ * The project root and the CLI, run the way `npm start` runs it: node on dist/, which the
+ * suite's global setup builds from src/ (build.global.ts).
+ */
 export const projectRoot = resolve(import.meta.dirname, "../..");
-const tsx = join(projectRoot, "node_modules/.bin/tsx");
-const mainFile = join(projectRoot, "src/main.ts");
-/** tsx reads decorator settings from tsconfig.json; children run in temporary folders. */
-const tsxArgs = ["--tsconfig", join(projectRoot, "tsconfig.json"), mainFile];
+const cli = [process.execPath, ["--enable-source-maps", join(projectRoot, "dist/main.js")]] as const;
 
 export interface CliResult {
   code: number | null;
@@ -23,11 +23,11 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
 }
 
-/** Runs `tsx src/main.ts <args>` to completion in a fresh folder. */
+/** Runs `node dist/main.js <args>` to completion in a fresh folder. */
 export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
   const dir = mkdtempSync(join(tmpdir(), "events-cli-"));
   try {
-    const child = spawn(tsx, [...tsxArgs, ...args], { cwd: dir, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cli[0], [...cli[1], ...args], { cwd: dir, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -61,14 +61,14 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `tsx src/main.ts serve` as a real process on a free port with its own database
+ * Starts `node dist/main.js serve` as a real process on a free port with its own database
  * (a SQLite file in its folder or, on the postgres project, a fresh PostgreSQL database,
  * unless `env` names one), and collects its structured log from stdout.
  */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), "events-serve-"));
   const postgres = onPostgres && !env.DATABASE_URL ? await freshPostgresDatabase() : null;
-  const child = spawn(tsx, [...tsxArgs, "serve"], {
+  const child = spawn(cli[0], [...cli[1], "serve"], {
     cwd: dir,
     env: childEnv({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: postgres ? postgres.url : `file:${join(dir, "events.db")}`, MAIL_DIR: join(dir, "mail"), LOG_LEVEL: "info", ...env }),
     stdio: ["ignore", "pipe", "pipe"],

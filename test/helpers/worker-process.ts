@@ -14,11 +14,11 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts `tsx src/main.ts worker` (what `npm run worker` runs) as a real process against
+ * Starts `node dist/main.js worker` (what `npm run worker` runs) as a real process against
  * the given database, and resolves once it says it is running.
  */
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "worker"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js", "worker"], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

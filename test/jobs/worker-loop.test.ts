@@ -86,7 +86,7 @@ describe("the worker loop", () => {
       const course = await createCourse(mail.server);
       const { data } = await mail.server.gql(REGISTER, { input: registrationInput(course) });
       // when the worker command runs against the same database
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "worker"], {
+      const child = spawn(process.execPath, ["--enable-source-maps", "dist/main.js", "worker"], {
         cwd: join(import.meta.dirname, "../.."),
         env: {
           ...process.env,

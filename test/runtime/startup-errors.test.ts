@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCourse, REGISTER, registrationInput } from "../helpers/factories.js";
+import { postgresTestUrl, postgresUnavailable } from "../helpers/postgres.js";
 import { runCli, spawnServer } from "../helpers/process.js";
 import { startTestServer } from "../helpers/server.js";
 import { deliveries } from "../mail/mail-harness.js";
@@ -29,6 +30,17 @@ const unusableDatabases: { url: string; line: string | RegExp }[] = [
   // A PostgreSQL that does not answer: the URL (its password masked) and the driver's reason.
   { url: "postgres://events:s3cret@127.0.0.1:1/events", line: /^cannot start: DATABASE_URL=postgres:\/\/events:\*\*\*@127\.0\.0\.1:1\/events: cannot connect or migrate: connect ECONNREFUSED 127\.0\.0\.1:1$/ },
 ];
+
+// A PostgreSQL that answers but has no such database (only where the tests' server runs).
+if ((await postgresUnavailable(postgresTestUrl)) === null) {
+  const missing = new URL(postgresTestUrl);
+  missing.pathname = "/no_such_database_here";
+  const shown = missing.toString();
+  unusableDatabases.push({
+    url: shown,
+    line: `cannot start: DATABASE_URL=${shown}: cannot connect or migrate: database "no_such_database_here" does not exist (create it first: createdb -h ${missing.hostname} -p ${missing.port || 5432}${missing.username ? ` -U ${missing.username}` : ""} no_such_database_here)`,
+  });
+}
 
 /** The non-empty lines a process wrote to stderr. */
 const linesOf = (text: string) => text.split("\n").filter((line) => line.trim() !== "");

@@ -81,11 +81,11 @@ describe("the PostgreSQL run of the suite", () => {
 
   it.skipIf(postgresMissing)("runs every file on both databases when PostgreSQL answers", async () => {
     // when (the server of this run: the suite itself runs it, or skips this file's project)
-    const result = await runVitest("test/mail/retry-policy.test.ts", {}, []);
+    const result = await runVitest("test/db/schema-drift.test.ts", {}, []);
 
     // then
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toMatch(/\|sqlite\| test\/mail\/retry-policy/);
-    expect(result.output).toMatch(/\|postgres\| test\/mail\/retry-policy/);
+    expect(result.output).toMatch(/\|sqlite\| test\/db\/schema-drift/);
+    expect(result.output).toMatch(/\|postgres\| test\/db\/schema-drift/);
   }, 60_000);
 });

@@ -135,7 +135,7 @@ describe("npm run keys (the CLI)", { timeout: 120_000 }, () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const keys = (...args: string[]) => run("node_modules/.bin/tsx", ["src/main.ts", "keys", ...args], { env, timeout: 60_000 });
+  const keys = (...args: string[]) => run(process.execPath, ["dist/main.js", "keys", ...args], { env, timeout: 60_000 });
 
   it("creates, lists and revokes keys in the database the server uses", async () => {
     // when

@@ -371,7 +371,7 @@ describe("in production (NODE_ENV=production, a real server process)", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "events-prod-"));
-    child = spawn("node_modules/.bin/tsx", ["src/main.ts", "serve"], {
+    child = spawn(process.execPath, ["dist/main.js", "serve"], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: "production",
