@@ -2,6 +2,7 @@ import { eq, sql, type SQL } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { NodePgPreparedQuery } from "drizzle-orm/node-postgres/session";
 import { PgDeleteBase, PgInsertBase, PgSelectBase, PgUpdateBase } from "drizzle-orm/pg-core";
+import { userInfo } from "node:os";
 import pg from "pg";
 import { assertOutsideTransaction, EventBusyError, inTransactionScope, insideTransaction, type Db, type Reads, type Tx } from "./database.js";
 import * as schema from "./schema.pg.js";
@@ -35,7 +36,7 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   useDialectTables("postgres");
   adaptBuilders();
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, options: `-c lock_timeout=${lockTimeoutMs}` });
+  const pool = new pg.Pool({ ...connection(url), max: options.poolSize ?? 10, options: `-c lock_timeout=${lockTimeoutMs}` });
   // An idle connection that breaks (the server restarted) is dropped by the pool; without a
   // listener its error would end the process.
   pool.on("error", () => undefined);
@@ -56,7 +57,7 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
 
   async function listen(): Promise<void> {
     if (closed || listener) return;
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client(connection(url));
     listener = client;
     const lost = () => {
       if (listener !== client) return;
@@ -141,6 +142,17 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
     },
   };
   return db;
+}
+
+/**
+ * node-postgres reads the user from $USER when the URL names none, and fails when that is
+ * unset (a service, a container); psql and libpq take the OS account's name, as here.
+ */
+function connection(url: string): pg.ClientConfig {
+  const parsed = new URL(url);
+  // In the URL itself: node-postgres lets the connection string's (empty) user win over a `user` option.
+  if (!parsed.username) parsed.username = encodeURIComponent(userInfo().username);
+  return { connectionString: parsed.toString() };
 }
 
 function pgCode(error: unknown): string | undefined {
