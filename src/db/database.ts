@@ -91,6 +91,20 @@ export function assertOutsideTransaction(what: string): void {
   }
 }
 
+/** The root handle's reads, each refused inside a transaction body (both dialects' Db use it). */
+export function guardedReads(reads: Reads): Reads {
+  const guard = <K extends keyof Reads>(name: K): Reads[K] =>
+    ((...args: unknown[]) => {
+      assertOutsideTransaction(`db.${name}()`);
+      return (reads[name] as (...a: unknown[]) => unknown)(...args);
+    }) as Reads[K];
+  return { select: guard("select"), selectDistinct: guard("selectDistinct"), $with: guard("$with"), $count: guard("$count") };
+}
+
+export function nestedTransactionRefused(): Error {
+  return new Error("Nested transactions are refused: the body already runs in one (use db.savepoint for a part that may fail alone).");
+}
+
 /** Thrown when a transaction waited longer than its lock timeout for an event's row. */
 export class EventBusyError extends Error {
   constructor(eventId?: string) {

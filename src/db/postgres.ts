@@ -4,7 +4,7 @@ import { NodePgPreparedQuery } from "drizzle-orm/node-postgres/session";
 import { PgDeleteBase, PgInsertBase, PgSelectBase, PgUpdateBase } from "drizzle-orm/pg-core";
 import { userInfo } from "node:os";
 import pg from "pg";
-import { assertOutsideTransaction, EventBusyError, inTransactionScope, insideTransaction, type Db, type Reads, type Tx } from "./database.js";
+import { assertOutsideTransaction, EventBusyError, guardedReads, inTransactionScope, insideTransaction, nestedTransactionRefused, type Db, type Reads, type Tx } from "./database.js";
 import * as schema from "./schema.pg.js";
 import type { OpenDatabaseOptions } from "./sqlite.js";
 import { useDialectTables } from "./tables.js";
@@ -49,12 +49,6 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   let closed = false;
   let closing: Promise<void> | null = null;
 
-  const guarded = <K extends keyof Reads>(name: K): Reads[K] =>
-    ((...args: unknown[]) => {
-      assertOutsideTransaction(`db.${name}()`);
-      return (root[name as keyof Drizzle] as (...a: unknown[]) => unknown)(...args);
-    }) as Reads[K];
-
   async function listen(): Promise<void> {
     if (closed || listener) return;
     const client = new pg.Client(connection(url));
@@ -83,15 +77,12 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   const db: PostgresDb = {
     dialect: "postgres",
     pool,
-    select: guarded("select"),
-    selectDistinct: guarded("selectDistinct"),
-    $with: guarded("$with"),
-    $count: guarded("$count"),
+    ...guardedReads(root as unknown as Reads),
     get commits() {
       return commits;
     },
     async transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-      if (insideTransaction()) throw new Error("Nested transactions are refused: the body already runs in one (use db.savepoint for a part that may fail alone).");
+      if (insideTransaction()) throw nestedTransactionRefused();
       try {
         const result = await root.transaction((tx) => inTransactionScope(() => body(tx as unknown as Tx)));
         commits += 1;

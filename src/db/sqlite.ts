@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
 import { eq, type SQL } from "drizzle-orm";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { assertOutsideTransaction, inTransactionScope, insideTransaction, type Db, type Reads, type Tx } from "./database.js";
+import { assertOutsideTransaction, guardedReads, inTransactionScope, insideTransaction, nestedTransactionRefused, type Db, type Reads, type Tx } from "./database.js";
 import * as schema from "./schema.js";
 import { cacheStatements } from "./statement-cache.js";
 import { useDialectTables } from "./tables.js";
@@ -54,25 +54,16 @@ export function openSqlite(path: string, options: OpenDatabaseOptions = {}): Sql
   let queue: Promise<unknown> = Promise.resolve();
   let commits = 0;
 
-  const guarded = <K extends keyof Reads>(name: K): Reads[K] =>
-    ((...args: unknown[]) => {
-      assertOutsideTransaction(`db.${name}()`);
-      return (reads[name] as (...a: unknown[]) => unknown)(...args);
-    }) as Reads[K];
-
   const db: SqliteDb = {
     dialect: "sqlite",
     writer,
     reader,
-    select: guarded("select"),
-    selectDistinct: guarded("selectDistinct"),
-    $with: guarded("$with"),
-    $count: guarded("$count"),
+    ...guardedReads(reads as unknown as Reads),
     get commits() {
       return commits;
     },
     transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-      if (insideTransaction()) return Promise.reject(new Error("Nested transactions are refused: the body already runs in one (use db.savepoint for a part that may fail alone)."));
+      if (insideTransaction()) return Promise.reject(nestedTransactionRefused());
       const run = async (): Promise<T> => {
         begin.run();
         try {
