@@ -62,6 +62,17 @@ const aboveTheDataLayer: string[] = [
   "test/runtime/keys-cli.test.ts",
   "test/runtime/admin-api-key.test.ts",
   "test/runtime/production-banner.test.ts",
+  // The HTTP layer: request limits, CORS, request ids, rate limits (kept in memory or
+  // Redis, never in the database), and the keys' checks (every test's server makes its
+  // admin key through the same service on both).
+  "test/security/limits.test.ts",
+  "test/security/cors.test.ts",
+  "test/security/rate-limits.test.ts",
+  "test/security/rate-limits-shared.test.ts",
+  "test/security/input-cursors.test.ts",
+  "test/security/credential-messages.test.ts",
+  "test/security/api-keys.test.ts",
+  "test/runtime/request-id.test.ts",
 ];
 
 /** Tests that need PostgreSQL's own behaviour (several processes on one server, its migrations). */
