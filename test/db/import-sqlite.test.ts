@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGISTER, registrationInput, type TestCourse } from "../helpers/factories.js";
-import { createScratchDatabase, postgresAddress, postgresTestUrl, postgresUnavailable, type ScratchDatabase } from "../helpers/postgres.js";
+import { createScratchDatabase, postgresAddress, postgresForTests, postgresTestUrl, type ScratchDatabase } from "../helpers/postgres.js";
 import { runCli, spawnServer, type ServerProcess } from "../helpers/process.js";
 import { apiClient, createUpcomingCourse, type ApiClient } from "../helpers/shared-database.js";
 
@@ -26,17 +26,7 @@ import { apiClient, createUpcomingCourse, type ApiClient } from "../helpers/shar
 const adminKey = `ak_${randomBytes(24).toString("hex")}`;
 
 const address = postgresAddress(postgresTestUrl);
-const unavailable = await postgresUnavailable(postgresTestUrl);
-if (unavailable && process.env.REQUIRE_POSTGRES === "1") {
-  throw new Error(`REQUIRE_POSTGRES=1 but PostgreSQL at ${address} is unreachable (${unavailable}); start it or set TEST_DATABASE_URL`);
-}
-if (unavailable) {
-  console.warn(
-    `NOTICE: skipping the import-sqlite tests: no PostgreSQL at ${address} (${unavailable}). ` +
-      `To run them, start one (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_DATABASE_URL, ` +
-      `and run the tests again; REQUIRE_POSTGRES=1 makes its absence a failure.`,
-  );
-}
+const unavailable = await postgresForTests("the import-sqlite tests");
 
 const REVIEW = /* GraphQL */ `
   mutation ($input: ReviewRegistrationInput!) { reviewRegistration(input: $input) { registration { status } userErrors { code message } } }

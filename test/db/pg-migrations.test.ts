@@ -8,7 +8,7 @@ import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../../src/db/schema.pg.js";
-import { createScratchDatabase, postgresAddress, postgresTestUrl, postgresUnavailable, type ScratchDatabase } from "../helpers/postgres.js";
+import { createScratchDatabase, postgresAddress, postgresForTests, postgresTestUrl, type ScratchDatabase } from "../helpers/postgres.js";
 import { projectRoot } from "../helpers/process.js";
 
 /*
@@ -22,17 +22,7 @@ import { projectRoot } from "../helpers/process.js";
 
 const migrationsFolder = join(projectRoot, "drizzle-pg");
 const address = postgresAddress(postgresTestUrl);
-const unavailable = await postgresUnavailable(postgresTestUrl);
-if (unavailable && process.env.REQUIRE_POSTGRES === "1") {
-  throw new Error(`REQUIRE_POSTGRES=1 but PostgreSQL at ${address} is unreachable (${unavailable}); start it or set TEST_DATABASE_URL`);
-}
-if (unavailable) {
-  console.warn(
-    `NOTICE: skipping the PostgreSQL migration tests: no PostgreSQL at ${address} (${unavailable}). ` +
-      `To run them, start one (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_DATABASE_URL, ` +
-      `and run the tests again; REQUIRE_POSTGRES=1 makes its absence a failure.`,
-  );
-}
+const unavailable = await postgresForTests("the PostgreSQL migration tests");
 
 const pgTables = (Object.values(schema) as unknown[]).filter((value): value is PgTable => is(value, PgTable));
 

@@ -30,6 +30,27 @@ export async function postgresUnavailable(url: string): Promise<string | null> {
   }
 }
 
+/**
+ * For a test file that needs PostgreSQL itself: why it is unreachable (then `what` is
+ * skipped, with a notice saying how to run it), or null. REQUIRE_POSTGRES=1 (CI) turns
+ * its absence into a failure instead.
+ */
+export async function postgresForTests(what: string): Promise<string | null> {
+  const address = postgresAddress(postgresTestUrl);
+  const unavailable = await postgresUnavailable(postgresTestUrl);
+  if (unavailable && process.env.REQUIRE_POSTGRES === "1") {
+    throw new Error(`REQUIRE_POSTGRES=1 but PostgreSQL at ${address} is unreachable (${unavailable}); start it or set TEST_DATABASE_URL`);
+  }
+  if (unavailable) {
+    console.warn(
+      `NOTICE: skipping ${what}: no PostgreSQL at ${address} (${unavailable}). ` +
+        `To run them, start one (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set TEST_DATABASE_URL, ` +
+        `and run the tests again; REQUIRE_POSTGRES=1 makes its absence a failure.`,
+    );
+  }
+  return unavailable;
+}
+
 export interface ScratchDatabase {
   name: string;
   url: string;
