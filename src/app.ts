@@ -31,7 +31,12 @@ export async function openDeps(config: Config, options: AppOptions = {}): Promis
   if (config.database.dialect === "sqlite") checkDatabaseLocation(config.database.path);
   let db: Db | undefined;
   try {
-    db = openDatabase(config.database, { poolSize: config.databasePoolSize, lockTimeoutMs: config.databaseLockTimeoutMs, ...options.database });
+    db = openDatabase(config.database, {
+      poolSize: config.databasePoolSize,
+      lockTimeoutMs: config.databaseLockTimeoutMs,
+      transactionGuard: config.transactionGuard,
+      ...options.database,
+    });
     await applyMigrations(db);
   } catch (error) {
     if (db) await db.close().catch(() => undefined);

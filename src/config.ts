@@ -17,6 +17,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** PostgreSQL: how long a transaction waits for an event's lock before EVENT_BUSY (DATABASE_LOCK_TIMEOUT_MS). */
   readonly databaseLockTimeoutMs: number;
+  /** Transaction bodies checked by AsyncLocalStorage (db/database.ts); TRANSACTION_GUARD, off in production by default. */
+  readonly transactionGuard: boolean;
   readonly smtpUrl: string | undefined;
   readonly mailDir: string;
   readonly mailFrom: string;
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePath: database.dialect === "sqlite" ? database.path : null,
     databasePoolSize: parsePositiveInt("DATABASE_POOL_SIZE", env.DATABASE_POOL_SIZE ?? "10"),
     databaseLockTimeoutMs: parsePositiveInt("DATABASE_LOCK_TIMEOUT_MS", env.DATABASE_LOCK_TIMEOUT_MS ?? "5000"),
+    transactionGuard: parseBoolean("TRANSACTION_GUARD", env.TRANSACTION_GUARD, !production),
     smtpUrl: env.SMTP_URL ? parseSmtpUrl(env.SMTP_URL) : undefined,
     mailDir: resolve(env.MAIL_DIR ?? "./data/mail"),
     mailFrom: env.MAIL_FROM?.trim() || "MBT Training <training@localhost>",

@@ -4,7 +4,7 @@ import { NodePgPreparedQuery } from "drizzle-orm/node-postgres/session";
 import { PgDeleteBase, PgInsertBase, PgSelectBase, PgUpdateBase } from "drizzle-orm/pg-core";
 import { userInfo } from "node:os";
 import pg from "pg";
-import { assertOutsideTransaction, EventBusyError, guardedReads, inTransactionScope, insideTransaction, nestedTransactionRefused, type Db, type Reads, type Tx } from "./database.js";
+import { assertOutsideTransaction, DEFAULT_LOCK_TIMEOUT_MS, EventBusyError, MAX_WAIT_MS, guardedReads, insideTransaction, nestedTransactionRefused, transactionScopeOf, type Db, type Reads, type Tx } from "./database.js";
 import * as schema from "./schema.pg.js";
 import type { OpenDatabaseOptions } from "./sqlite.js";
 import { useDialectTables } from "./tables.js";
@@ -21,7 +21,6 @@ type PgTx = Parameters<Parameters<Drizzle["transaction"]>[0]>[0];
 export const DATA_CHANGED_CHANNEL = "data_changed";
 
 /** How long a statement waits for a row lock (an event's, mostly) before its transaction fails. */
-const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
 /** PostgreSQL's `lock_not_available`: lock_timeout ran out. */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -36,7 +35,15 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   useDialectTables("postgres");
   adaptBuilders();
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  const pool = new pg.Pool({ ...connection(url), max: options.poolSize ?? 10, options: `-c lock_timeout=${lockTimeoutMs}` });
+  const scope = transactionScopeOf(options);
+  // connectionTimeoutMillis: a wait for a pooled connection is bounded too (a pool that
+  // stays exhausted, or nested transactions when the guard is off, fail instead of hanging).
+  const pool = new pg.Pool({
+    ...connection(url),
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.maxWaitMs ?? MAX_WAIT_MS,
+    options: `-c lock_timeout=${lockTimeoutMs}`,
+  });
   // An idle connection that breaks (the server restarted) is dropped by the pool; without a
   // listener its error would end the process.
   pool.on("error", () => undefined);
@@ -84,11 +91,11 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
     async transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
       if (insideTransaction()) throw nestedTransactionRefused();
       try {
-        const result = await root.transaction((tx) => inTransactionScope(() => body(tx as unknown as Tx)));
+        const result = await root.transaction((tx) => scope(() => body(tx as unknown as Tx)));
         commits += 1;
         return result;
       } catch (error) {
-        if (pgCode(error) === LOCK_NOT_AVAILABLE) throw new EventBusyError();
+        if (pgCode(error) === LOCK_NOT_AVAILABLE || isPoolWaitTimeout(error)) throw new EventBusyError();
         throw error;
       }
     },
@@ -144,6 +151,11 @@ function connection(url: string): pg.ClientConfig {
   // In the URL itself: node-postgres lets the connection string's (empty) user win over a `user` option.
   if (!parsed.username) parsed.username = encodeURIComponent(userInfo().username);
   return { connectionString: parsed.toString() };
+}
+
+/** pg-pool's error when no connection became free within connectionTimeoutMillis (it has no code). */
+function isPoolWaitTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === "timeout exceeded when trying to connect";
 }
 
 function pgCode(error: unknown): string | undefined {

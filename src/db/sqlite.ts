@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
 import { eq, type SQL } from "drizzle-orm";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { assertOutsideTransaction, guardedReads, inTransactionScope, insideTransaction, nestedTransactionRefused, type Db, type Reads, type Tx } from "./database.js";
+import { assertOutsideTransaction, EventBusyError, MAX_WAIT_MS, guardedReads, insideTransaction, nestedTransactionRefused, transactionScopeOf, type Db, type Reads, type Tx } from "./database.js";
 import * as schema from "./schema.js";
 import { cacheStatements } from "./statement-cache.js";
 import { useDialectTables } from "./tables.js";
@@ -15,8 +15,21 @@ export interface OpenDatabaseOptions {
   onCompile?: (sql: string) => void;
   /** PostgreSQL: connections in this process's pool. */
   poolSize?: number;
-  /** PostgreSQL: how long a statement waits for a row lock before its transaction fails (EventBusyError). */
+  /** PostgreSQL: how long a statement waits for a row lock (lock_timeout) before its transaction fails with EventBusyError. */
   lockTimeoutMs?: number;
+  /**
+   * How long a transaction waits for its turn before it fails with EventBusyError, having
+   * done nothing. SQLite: for the writer (behind this process's other transactions);
+   * PostgreSQL: for a pooled connection. Default MAX_WAIT_MS.
+   */
+  maxWaitMs?: number;
+  /**
+   * Whether transaction bodies are marked with AsyncLocalStorage, so that the root handle,
+   * a nested transaction and network I/O inside a body throw (database.ts). Default true;
+   * config.ts turns it off in production, where Node 20's promise hooks cost 15 % of a
+   * registration's CPU (README, "Transactions").
+   */
+  transactionGuard?: boolean;
 }
 
 export type SqliteDb = Db & {
@@ -52,6 +65,8 @@ export function openSqlite(path: string, options: OpenDatabaseOptions = {}): Sql
   const release = writer.prepare("RELEASE part");
   const rollbackTo = writer.prepare("ROLLBACK TO part");
   let queue: Promise<unknown> = Promise.resolve();
+  const maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
+  const scope = transactionScopeOf(options);
   let commits = 0;
 
   const db: SqliteDb = {
@@ -67,7 +82,7 @@ export function openSqlite(path: string, options: OpenDatabaseOptions = {}): Sql
       const run = async (): Promise<T> => {
         begin.run();
         try {
-          const result = await inTransactionScope(() => body(writes as unknown as Tx));
+          const result = await scope(() => body(writes as unknown as Tx));
           commit.run();
           commits += 1;
           return result;
@@ -76,9 +91,23 @@ export function openSqlite(path: string, options: OpenDatabaseOptions = {}): Sql
           throw error;
         }
       };
-      const result = queue.then(run, run);
-      queue = result.catch(() => undefined);
-      return result;
+      // The wait for the writer is bounded: past it the transaction gives up its turn and
+      // fails with EVENT_BUSY, having done nothing. Without the guard this is also what ends
+      // a nested transaction, which would otherwise wait forever for the body awaiting it.
+      let abandoned = false;
+      let timer: NodeJS.Timeout | undefined;
+      const turn = queue.then(() => {
+        clearTimeout(timer);
+        return abandoned ? undefined : run();
+      });
+      queue = turn.catch(() => undefined);
+      const waited = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abandoned = true;
+          reject(new EventBusyError());
+        }, maxWaitMs);
+      });
+      return Promise.race([turn as Promise<T>, waited]);
     },
     async savepoint<T>(_tx: Tx, body: () => Promise<T>): Promise<T> {
       // One name for all: SQLite's RELEASE and ROLLBACK TO act on the innermost savepoint of

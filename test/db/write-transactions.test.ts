@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventBusyError } from "../../src/db/database.js";
 import { applyMigrations } from "../../src/db/migrate.js";
 import { openSqlite, type SqliteDb } from "../../src/db/sqlite.js";
 import { organisations } from "../../src/db/tables.js";
@@ -144,6 +145,60 @@ describe("the SQLite Db's transactions, on a real file", () => {
     await expect(attempt).rejects.toThrow(/Nested transactions are refused/);
     expect(await slugs()).not.toContain("outer");
     expect(await slugs()).not.toContain("nested");
+  });
+
+  it("without the guard (production's default), a nested transaction cannot hang: its wait for the writer ends at maxWaitMs, and the outer body rolls back", async () => {
+    // given a second Db on the same file, as production opens it
+    const unguarded = openSqlite(join(dir, "events.db"), { transactionGuard: false, maxWaitMs: 300 });
+    try {
+      // when
+      const started = performance.now();
+      const attempt = unguarded.transaction(async (tx) => {
+        await tx.insert(organisations).values(organisation("unguarded-outer")).run();
+        await unguarded.transaction(async (inner) => inner.insert(organisations).values(organisation("unguarded-nested")).run());
+      });
+
+      // then
+      await expect(attempt).rejects.toBeInstanceOf(EventBusyError);
+      const waitedMs = performance.now() - started;
+      expect(waitedMs).toBeGreaterThanOrEqual(290);
+      expect(waitedMs).toBeLessThan(3_000);
+      expect(await slugs()).not.toContain("unguarded-outer");
+      expect(await slugs()).not.toContain("unguarded-nested");
+      // and the writer is free again: the abandoned turn ran nothing
+      await unguarded.transaction(async (tx) => tx.insert(organisations).values(organisation("unguarded-after")).run());
+      expect(await slugs()).toContain("unguarded-after");
+      expect(await slugs()).not.toContain("unguarded-nested");
+    } finally {
+      await unguarded.close();
+    }
+  });
+
+  it("a transaction that waits for the writer longer than maxWaitMs fails with EVENT_BUSY, and the ones after it still run", async () => {
+    // given
+    const impatient = openSqlite(join(dir, "events.db"), { maxWaitMs: 200 });
+    let releaseFirst!: () => void;
+    const firstMayEnd = new Promise<void>((resolve) => (releaseFirst = resolve));
+    try {
+      // when the first holds the writer past the second's timeout
+      const first = impatient.transaction(async (tx) => {
+        await tx.insert(organisations).values(organisation("impatient-first")).run();
+        await firstMayEnd;
+      });
+      const second = impatient.transaction(async (tx) => tx.insert(organisations).values(organisation("impatient-second")).run());
+      await expect(second).rejects.toBeInstanceOf(EventBusyError);
+      const third = impatient.transaction(async (tx) => tx.insert(organisations).values(organisation("impatient-third")).run());
+      releaseFirst();
+
+      // then
+      await first;
+      await third;
+      expect(await slugs()).toEqual(expect.arrayContaining(["impatient-first", "impatient-third"]));
+      expect(await slugs()).not.toContain("impatient-second");
+    } finally {
+      releaseFirst();
+      await impatient.close();
+    }
   });
 
   it("refuses network I/O inside a body: sending an email there throws, and the body's writes roll back", async () => {

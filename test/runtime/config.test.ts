@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
 import { runCli } from "../helpers/process.js";
 
 /* A bad setting stops `serve` before it touches anything: one clear line, exit code 1. */
@@ -14,6 +15,7 @@ const badSettings: { env: Record<string, string>; line: RegExp }[] = [
   { env: { PORT: "99999" }, line: /^config error: PORT must be a number from 0 to 65535, got "99999"$/ },
   { env: { PORT: "eighty" }, line: /^config error: PORT must be a number from 0 to 65535, got "eighty"$/ },
   { env: { SMTP_URL: "http://mail.example" }, line: /^config error: SMTP_URL must start with smtp:\/\/ or smtps:\/\// },
+  { env: { TRANSACTION_GUARD: "sometimes" }, line: /^config error: TRANSACTION_GUARD must be true or false, got "sometimes"$/ },
   { env: { WORKER: "sometimes" }, line: /^config error: WORKER must be true or false, got "sometimes"$/ },
   { env: { RESPONSE_CACHE: "maybe" }, line: /^config error: RESPONSE_CACHE must be true or false, got "maybe"$/ },
   { env: { RESPONSE_CACHE_TTL_SECONDS: "0" }, line: /^config error: RESPONSE_CACHE_TTL_SECONDS must be a positive integer, got "0"$/ },
@@ -47,5 +49,15 @@ describe("configuration is validated at start", () => {
     expect(result.stdout).not.toContain("migrations applied");
     expect(existsSync(databaseFile)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("the transaction guard's setting", () => {
+  it("is on outside production and off in production, unless TRANSACTION_GUARD says otherwise", () => {
+    expect(loadConfig({}).transactionGuard).toBe(true);
+    expect(loadConfig({ NODE_ENV: "test" }).transactionGuard).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production" }).transactionGuard).toBe(false);
+    expect(loadConfig({ NODE_ENV: "production", TRANSACTION_GUARD: "on" }).transactionGuard).toBe(true);
+    expect(loadConfig({ TRANSACTION_GUARD: "false" }).transactionGuard).toBe(false);
   });
 });

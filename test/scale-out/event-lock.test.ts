@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/db/database.js";
-import { events, registrations } from "../../src/db/tables.js";
+import { EventBusyError, type Db } from "../../src/db/database.js";
+import { openPostgres } from "../../src/db/postgres.js";
+import { events, organisations, registrations } from "../../src/db/tables.js";
 import type { Deps } from "../../src/deps.js";
 import { register } from "../../src/modules/registrations/registrations.service.js";
 import type { RegisterInput } from "../../src/modules/registrations/registrations.inputs.js";
@@ -80,5 +81,30 @@ describe("register on PostgreSQL, with and without the event lock", () => {
     // Once the lock is free, the same registration goes through.
     const { data } = await server.gql(REGISTER, { input: registrationInput(course) });
     expect(data.register.registration.status).toBe("CONFIRMED");
+  });
+
+  it("without the guard, a nested transaction cannot hang on the pool: its wait for a connection ends at maxWaitMs with EVENT_BUSY", async () => {
+    // given a pool of one, as production opens the database (no AsyncLocalStorage guard)
+    const url = (server.app.deps.config.database as { url: string }).url;
+    const db: Db = openPostgres(url, { poolSize: 1, maxWaitMs: 300, transactionGuard: false });
+    const slug = `pool-wait-${Date.now()}`;
+    const now = new Date();
+    try {
+      // when the body asks for a second connection while it holds the only one
+      const started = performance.now();
+      const attempt = db.transaction(async (tx) => {
+        await tx.insert(organisations).values({ id: `org_${slug}`, slug, name: slug, createdAt: now, updatedAt: now }).run();
+        await db.transaction(async () => undefined);
+      });
+
+      // then
+      await expect(attempt).rejects.toBeInstanceOf(EventBusyError);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(await db.select().from(organisations).where(eq(organisations.slug, slug))).toEqual([]);
+      // and the connection is back in the pool
+      expect(await db.transaction(async (tx) => db.rows(sql`SELECT 1 AS one`, tx))).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
   });
 });
