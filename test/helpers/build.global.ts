@@ -9,8 +9,10 @@ const lock = join(root, "dist.build-lock");
 /**
  * vitest globalSetup of both projects: `npm run build` (scripts/build.mjs), so the
  * processes the tests start run dist/ the way `npm start` does (a second faster than tsx
- * at every start) and the servers serve the widget it bundles. Each project asks; the
- * lock makes the second wait for the first, and find the tree built (tsc --build).
+ * at every start) and the servers serve the widget it bundles. Each project asks: the
+ * lock makes the second wait for the first (and two vitest runs in this checkout wait
+ * for each other), and the second finds dist/ built in this run and leaves it alone (a
+ * rebuild rewrites the widget and the assets while the first project's tests read them).
  */
 export default async function setup(): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -27,8 +29,11 @@ export default async function setup(): Promise<void> {
     }
   }
   try {
+    // Both projects' setups run in vitest's main process, which this marks.
+    if (process.env.TEST_DIST_BUILT === "1") return;
     const built = spawnSync(process.execPath, [join(root, "scripts/build.mjs")], { cwd: root, encoding: "utf8" });
     if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+    process.env.TEST_DIST_BUILT = "1";
   } finally {
     rmdirSync(lock);
   }

@@ -140,6 +140,7 @@ describe("npm run keys (the CLI)", { timeout: 120_000 }, () => {
   it("creates, lists and revokes keys in the database the server uses", async () => {
     // when
     const created = await keys("create", "--admin", "--name", "deploy bot");
+    expect(created.stdout, `the CLI's stderr: ${created.stderr}`).toMatch(/created ADMIN key/);
     const key = /\b(ak_[A-Za-z0-9_-]{32})\b/.exec(created.stdout)![1]!;
     const id = /created ADMIN key (key_\w+)/.exec(created.stdout)![1]!;
     const listed = await keys("list");
