@@ -13,7 +13,7 @@
  * dist/widget/v1/registration.js (scripts/build-widget.mjs).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,7 +44,19 @@ const missingOutput = readdirSync(src, { recursive: true })
 const compiled = spawnSync(process.execPath, [tsc, "--build", join(root, "tsconfig.build.json"), ...(missingOutput ? ["--force"] : [])], { cwd: root, stdio: "inherit" });
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 
-// Every file under src/ that tsc does not compile is an asset some module reads.
-cpSync(src, dist, { recursive: true, filter: (from) => !from.endsWith(".ts") });
+// Every file under src/ that tsc does not compile is an asset some module reads. Only a
+// changed one is written, whole and then renamed: a server or CLI that starts meanwhile
+// (the tests run builds while others run) never reads half a template.
+for (const file of readdirSync(src, { recursive: true })) {
+  const from = join(src, file);
+  if (file.endsWith(".ts") || !statSync(from).isFile()) continue;
+  const to = join(dist, file);
+  const contents = readFileSync(from);
+  if (existsSync(to) && readFileSync(to).equals(contents)) continue;
+  mkdirSync(dirname(to), { recursive: true });
+  const partial = `${to}.${process.pid}.tmp`;
+  writeFileSync(partial, contents);
+  renameSync(partial, to);
+}
 
 await buildWidget();

@@ -84,15 +84,22 @@ async function serve(config: Config): Promise<void> {
  * lets the step in progress finish (its claims are released or recorded) before exit.
  */
 async function worker(config: Config): Promise<void> {
+  // As in serve: from the first moment a signal is a graceful stop. One that comes between
+  // "worker started" and the handlers (a supervisor that stops it as soon as it reports)
+  // would otherwise kill it mid-step with the default action.
+  let requested: string | null = null;
+  let stop = async (signal: string) => {
+    requested ??= signal;
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
   const log = pino({ level: config.logLevel, base: { component: "worker" } });
   if (!config.smtpUrl) checkMailDir(config.mailDir);
   const deps = await openDeps(config);
   const transport = createMailTransport(config, log);
   const loop = createWorker(deps, { transport, log });
-  loop.start();
-  console.log(`\n  Worker running: outbox every ${config.workerIntervalMs} ms, mail via ${transport.description}\n`);
   let stopping = false;
-  const stop = async (signal: string) => {
+  stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "worker shutting down: finishing the current step");
@@ -106,8 +113,9 @@ async function worker(config: Config): Promise<void> {
     await deps.db.close();
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  loop.start();
+  console.log(`\n  Worker running: outbox every ${config.workerIntervalMs} ms, mail via ${transport.description}\n`);
+  if (requested) void stop(requested);
 }
 
 /** An --origin that is not an origin stops the command with the service's own explanation. */
