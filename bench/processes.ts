@@ -150,24 +150,37 @@ export function treeCpuTicks(target: Target): number {
 
 /**
  * The same for any process tree on this machine, e.g. a local PostgreSQL server's (its
- * postmaster and every backend). A child that exits meanwhile takes its ticks with it.
+ * postmaster and every backend), with what the children that have exited used: the
+ * root's cutime and cstime. Without them a backend that ends during the measurement
+ * (a pool closing, a variant's database dropped) took its ticks with it, and the
+ * difference could come out negative.
  */
 export function pidTreeCpuTicks(root: number): number {
-  return cpuTicksOf(processTree(root));
+  return cpuTicksOf(processTree(root)) + reapedChildrenTicks(root);
+}
+
+/** One process's /proc/PID/stat fields from the state on (comm may hold spaces: read after the last ")"). */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null; // exited meanwhile
+  }
 }
 
 function cpuTicksOf(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited meanwhile
-    }
+    const fields = statFields(pid);
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
   }
   return ticks;
+}
+
+function reapedChildrenTicks(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? Number(fields[13]) + Number(fields[14]) : 0; // cutime, cstime
 }
 
 /**

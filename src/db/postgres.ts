@@ -15,7 +15,8 @@ export type PostgresDb = Db & {
 };
 
 type Drizzle = NodePgDatabase<typeof schema> & { $client: pg.Pool };
-type PgTx = Parameters<Parameters<Drizzle["transaction"]>[0]>[0];
+/** A transaction's handle: its pooled connection's drizzle instance (handleOf). */
+type PgTx = NodePgDatabase<typeof schema>;
 
 /** The channel every committed write notifies (drizzle-pg/0002: statement triggers). */
 export const DATA_CHANGED_CHANNEL = "data_changed";
@@ -49,6 +50,19 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   pool.on("error", () => undefined);
   const onStatement = options.onStatement;
   const root = drizzle({ client: pool, schema, logger: onStatement ? { logQuery: (sql) => onStatement(sql) } : false }) as Drizzle;
+  /**
+   * One drizzle handle per pooled connection, kept as long as the connection: a
+   * transaction's tx is its connection's handle. Statements prepared per handle
+   * (register-statements.ts, db/prepared.ts) are then built once per connection, not
+   * once per transaction: building them again was a quarter of the API's CPU in a
+   * profile of registrations on PostgreSQL.
+   */
+  const handles = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
+  const handleOf = (client: pg.PoolClient) => {
+    let handle = handles.get(client);
+    if (!handle) handles.set(client, (handle = drizzle({ client, schema, logger: onStatement ? { logQuery: (sql) => onStatement(sql) } : false })));
+    return handle;
+  };
   let commits = 0;
   let savepoints = 0;
   const listeners: (() => void)[] = [];
@@ -90,13 +104,26 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
     },
     async transaction<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
       if (insideTransaction()) throw nestedTransactionRefused();
+      let client: pg.PoolClient;
       try {
-        const result = await root.transaction((tx) => scope(() => body(tx as unknown as Tx)));
+        client = await pool.connect();
+      } catch (error) {
+        throw isPoolWaitTimeout(error) ? new EventBusyError() : error;
+      }
+      let broken: Error | undefined;
+      try {
+        await client.query("BEGIN");
+        const result = await scope(() => body(handleOf(client) as unknown as Tx));
+        await client.query("COMMIT");
         commits += 1;
         return result;
       } catch (error) {
-        if (pgCode(error) === LOCK_NOT_AVAILABLE || isPoolWaitTimeout(error)) throw new EventBusyError();
+        await client.query("ROLLBACK").catch((rollbackFailed: Error) => (broken = rollbackFailed));
+        if (pgCode(error) === LOCK_NOT_AVAILABLE) throw new EventBusyError();
         throw error;
+      } finally {
+        // A connection whose ROLLBACK failed is in no known state: the pool drops it.
+        client.release(broken);
       }
     },
     async savepoint<T>(tx: Tx, body: () => Promise<T>): Promise<T> {
@@ -113,7 +140,7 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
       }
     },
     async lockEvent(tx, eventId) {
-      const rows = await (tx as unknown as PgTx).select().from(schema.events).where(eq(schema.events.id, eventId)).for("no key update");
+      const rows = await lockEventQuery(tx as unknown as PgTx).execute({ eventId });
       return rows[0] as Awaited<ReturnType<Db["lockEvent"]>>;
     },
     claimRows(query) {
@@ -151,6 +178,16 @@ function connection(url: string): pg.ClientConfig {
   // In the URL itself: node-postgres lets the connection string's (empty) user win over a `user` option.
   if (!parsed.username) parsed.username = encodeURIComponent(userInfo().username);
   return { connectionString: parsed.toString() };
+}
+
+/** The event's row, locked: built once per connection handle (see handleOf). */
+const lockEventQueries = new WeakMap<PgTx, ReturnType<typeof buildLockEventQuery>>();
+const buildLockEventQuery = (tx: PgTx) =>
+  tx.select().from(schema.events).where(eq(schema.events.id, sql.placeholder("eventId"))).for("no key update").prepare("");
+function lockEventQuery(tx: PgTx) {
+  let query = lockEventQueries.get(tx);
+  if (!query) lockEventQueries.set(tx, (query = buildLockEventQuery(tx)));
+  return query;
 }
 
 /** pg-pool's error when no connection became free within connectionTimeoutMillis (it has no code). */

@@ -76,10 +76,20 @@ function prepareRegisterStatements(db: Tx) {
       .values({ ...registrationValues(), waitlistedAt: placeholder("waitlistedAt") })
       .returning()
       .prepare(),
-    insertAnswer: db
-      .insert(eligibilityAnswers)
-      .values({ registrationId: placeholder("registrationId"), criterionId: placeholder("criterionId"), met: placeholder("met"), details: placeholder("details") })
-      .prepare(),
+    /** A registration's answers in one insert: on PostgreSQL one round trip, not one per answer (see answerValues). */
+    insertAnswers: preparedPerCount((count) =>
+      db
+        .insert(eligibilityAnswers)
+        .values(
+          Array.from({ length: count }, (_, row) => ({
+            registrationId: placeholder("registrationId"),
+            criterionId: placeholder(`criterionId${row}`),
+            met: placeholder(`met${row}`),
+            details: placeholder(`details${row}`),
+          })),
+        )
+        .prepare(),
+    ),
     insertChange: db
       .insert(registrationChanges)
       .values({
@@ -111,6 +121,27 @@ function prepareRegisterStatements(db: Tx) {
       .onConflictDoNothing({ target: emailDeliveries.dedupeKey })
       .prepare(),
   };
+}
+
+/** `build(count)` once per count: an event's registrations all answer as many criteria as it has. */
+function preparedPerCount<T>(build: (count: number) => T): (count: number) => T {
+  const built = new Map<number, T>();
+  return (count) => {
+    let statement = built.get(count);
+    if (!statement) built.set(count, (statement = build(count)));
+    return statement;
+  };
+}
+
+/** The placeholders' values of insertAnswers(answers.length). */
+export function answerValues(registrationId: string, answers: readonly { criterionId: string; met: boolean; details: string | null }[]): Record<string, unknown> {
+  const values: Record<string, unknown> = { registrationId };
+  answers.forEach((answer, row) => {
+    values[`criterionId${row}`] = answer.criterionId;
+    values[`met${row}`] = answer.met;
+    values[`details${row}`] = answer.details;
+  });
+  return values;
 }
 
 export type RegisterStatements = ReturnType<typeof prepareRegisterStatements>;

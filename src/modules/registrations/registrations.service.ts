@@ -20,7 +20,7 @@ import type { RegistrationRow } from "./registration-access.js";
 import { idempotencyRecordKey, openReplay, sealForReplay } from "./idempotency.js";
 import { changeRow, recordChange } from "./registration-timeline.js";
 import { inGroupCommit, type BatchReads } from "./group-commit.js";
-import { registerStatements, type RegisterStatements } from "./register-statements.js";
+import { answerValues, registerStatements, type RegisterStatements } from "./register-statements.js";
 import type { RecordPaymentInput, RegisterInput, ReviewRegistrationInput } from "./registrations.inputs.js";
 
 type Status = RegistrationRow["status"];
@@ -157,10 +157,9 @@ async function registerInTransaction(
     updatedAt: now,
   };
   const inserted = (status === "WAITLISTED" ? await statements.insertWaitlistedRegistration.get({ ...values, waitlistedAt: now }) : await statements.insertRegistration.get(values))!;
-  for (const answer of checked.answers) await statements.insertAnswer.run({ registrationId: id, ...answer });
+  if (checked.answers.length) await statements.insertAnswers(checked.answers.length).run(answerValues(id, checked.answers));
   await statements.insertChange.run(changeRow({ registrationId: id, at: now, actor, action: "REGISTERED", toStatus: status }));
-  await enqueueWebhooks(tx, now, "REGISTRATION_CREATED", { registration: inserted, event });
-  if (status === "WAITLISTED") await enqueueWebhooks(tx, now, "REGISTRATION_WAITLISTED", { registration: inserted, event });
+  await enqueueWebhooks(tx, now, status === "WAITLISTED" ? ["REGISTRATION_CREATED", "REGISTRATION_WAITLISTED"] : "REGISTRATION_CREATED", { registration: inserted, event });
   // No token in the payload: each email's manage link is minted when it is sent.
   let registration: RegistrationRow = inserted;
   if (status === "CONFIRMED") registration = await enterConfirmed(tx, deps, inserted, event, now);

@@ -205,18 +205,26 @@ const listeningEndpoints = preparedPerDatabase((tx: Tx) =>
     .prepare(),
 );
 
-/** Queues `type` about `subject` for every endpoint that subscribes to it and may hear of it. */
-export async function enqueueWebhooks(tx: Tx, now: Date, type: WebhookEventTypeName, subject: WebhookSubject): Promise<number> {
-  const endpoints = (await listeningEndpoints(tx).all()).filter((endpoint) => endpoint.eventTypes.includes(type));
+/**
+ * Queues `type` about `subject` for every endpoint that subscribes to it and may hear of
+ * it. Several types about one subject (a registration created and waitlisted) share one
+ * read of the endpoints and are queued in the order given.
+ */
+export async function enqueueWebhooks(tx: Tx, now: Date, types: WebhookEventTypeName | readonly WebhookEventTypeName[], subject: WebhookSubject): Promise<number> {
+  const wanted = typeof types === "string" ? [types] : types;
+  const endpoints = (await listeningEndpoints(tx).all()).filter((endpoint) => wanted.some((type) => endpoint.eventTypes.includes(type)));
   if (endpoints.length === 0) return 0;
   const partners = await tx.select({ organisationId: eventPartners.organisationId, roles: eventPartners.roles }).from(eventPartners).where(eq(eventPartners.eventId, subject.event.id)).all();
   const cached: { registration?: unknown } = {};
   let queued = 0;
-  for (const endpoint of endpoints) {
-    const data = await dataFor(tx, endpoint, type, subject, partners, cached);
-    if (data === null) continue;
-    await tx.insert(webhookDeliveries).values(deliveryRow(endpoint.id, type, now, data)).run();
-    queued++;
+  for (const type of wanted) {
+    for (const endpoint of endpoints) {
+      if (!endpoint.eventTypes.includes(type)) continue;
+      const data = await dataFor(tx, endpoint, type, subject, partners, cached);
+      if (data === null) continue;
+      await tx.insert(webhookDeliveries).values(deliveryRow(endpoint.id, type, now, data)).run();
+      queued++;
+    }
   }
   return queued;
 }
