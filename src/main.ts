@@ -113,9 +113,10 @@ async function worker(config: Config): Promise<void> {
     await deps.db.close();
     process.exit(0);
   };
+  // Asked to stop while starting: stop without starting the loop (as serve does).
+  if (requested) return void stop(requested);
   loop.start();
   console.log(`\n  Worker running: outbox every ${config.workerIntervalMs} ms, mail via ${transport.description}\n`);
-  if (requested) void stop(requested);
 }
 
 /** An --origin that is not an origin stops the command with the service's own explanation. */

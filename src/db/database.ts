@@ -43,8 +43,10 @@ export interface Db extends Reads {
    * SQLite: on the one writer connection, behind an in-process queue, with BEGIN IMMEDIATE
    * (the write lock is taken before anything is read, across processes too).
    * PostgreSQL: READ COMMITTED; a body that changes seats or a registration's state first
-   * calls `lockEvent`. Inside `body`, use `tx` only: the root handle throws, as does a
-   * nested transaction. No network I/O inside a body: it would hold the writer.
+   * calls `lockEvent`. Inside `body`, use `tx` only: with the guard (transactionScopeOf)
+   * the root handle throws, as does a nested transaction. No network I/O inside a body:
+   * it would hold the writer. Waiting for a turn (SQLite's writer, a pooled connection)
+   * longer than MAX_WAIT_MS fails with EventBusyError.
    */
   transaction<T>(body: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** A savepoint inside `tx`: `body`'s writes are undone alone when it throws (then rethrown). */
@@ -87,9 +89,12 @@ const unmarked = <T>(body: () => Promise<T>): Promise<T> => body();
  * has run, Node 20 calls a promise hook for every promise the process makes, about 190
  * per registration request: with the guard, a registration took 0.54 ms of CPU instead of
  * 0.47 (BENCH_ONLY=S4, side by side). So the guard is on in development and in the tests,
- * which exercise every body, and production turns it off (TRANSACTION_GUARD). Without it,
- * a nested transaction still cannot hang: SQLite's wait for the writer and PostgreSQL's for
- * a pooled connection end at MAX_WAIT_MS.
+ * which exercise every body, and production turns it off (TRANSACTION_GUARD). Without it
+ * those mistakes are no longer detected: a root read runs outside the transaction, a
+ * nested transaction on PostgreSQL takes a second connection and commits on its own, a
+ * send inside a body holds the writer. What stays bounded is the wait: a nested
+ * transaction on SQLite (which would wait forever for the body awaiting it), or on a
+ * PostgreSQL pool left without a free connection, fails at MAX_WAIT_MS.
  */
 export function transactionScopeOf(options: { transactionGuard?: boolean }): <T>(body: () => Promise<T>) => Promise<T> {
   return options.transactionGuard === false ? unmarked : inTransactionScope;

@@ -21,8 +21,6 @@ type PgTx = NodePgDatabase<typeof schema>;
 /** The channel every committed write notifies (drizzle-pg/0002: statement triggers). */
 export const DATA_CHANGED_CHANNEL = "data_changed";
 
-/** How long a statement waits for a row lock (an event's, mostly) before its transaction fails. */
-
 /** PostgreSQL's `lock_not_available`: lock_timeout ran out. */
 const LOCK_NOT_AVAILABLE = "55P03";
 
@@ -38,7 +36,9 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const scope = transactionScopeOf(options);
   // connectionTimeoutMillis: a wait for a pooled connection is bounded too (a pool that
-  // stays exhausted, or nested transactions when the guard is off, fail instead of hanging).
+  // stays exhausted, or nested transactions when the guard is off, fail instead of
+  // hanging). It bounds every use of the pool: a transaction gets EventBusyError, a read
+  // outside one pg-pool's own error.
   const pool = new pg.Pool({
     ...connection(url),
     max: options.poolSize ?? 10,
@@ -110,15 +110,20 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
       } catch (error) {
         throw isPoolWaitTimeout(error) ? new EventBusyError() : error;
       }
+      // Past drizzle, so told to onStatement here, as drizzle tells it the others.
+      const control = (statement: "begin" | "commit" | "rollback") => {
+        onStatement?.(statement);
+        return client.query(statement);
+      };
       let broken: Error | undefined;
       try {
-        await client.query("BEGIN");
+        await control("begin");
         const result = await scope(() => body(handleOf(client) as unknown as Tx));
-        await client.query("COMMIT");
+        await control("commit");
         commits += 1;
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch((rollbackFailed: Error) => (broken = rollbackFailed));
+        await control("rollback").catch((rollbackFailed: Error) => (broken = rollbackFailed));
         if (pgCode(error) === LOCK_NOT_AVAILABLE) throw new EventBusyError();
         throw error;
       } finally {

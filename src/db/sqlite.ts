@@ -27,7 +27,7 @@ export interface OpenDatabaseOptions {
    * Whether transaction bodies are marked with AsyncLocalStorage, so that the root handle,
    * a nested transaction and network I/O inside a body throw (database.ts). Default true;
    * config.ts turns it off in production, where Node 20's promise hooks cost 15 % of a
-   * registration's CPU (README, "Transactions").
+   * registration's CPU (README, "Development").
    */
   transactionGuard?: boolean;
 }

@@ -101,7 +101,8 @@ class GroupCommit {
         }
       });
     } catch (error) {
-      // BEGIN or COMMIT failed (the lock not had within the busy timeout, a full disk): nothing was stored.
+      // No turn on the writer within its wait, or BEGIN or COMMIT failed (the lock not had
+      // within the busy timeout, a full disk): nothing was stored.
       for (const pending of batch) pending.reject(error);
       return;
     }

@@ -10,10 +10,10 @@ import { total } from "./registration-counts.js";
  * preparing it again for every statement as most of the transaction's time; a prepared
  * query only binds its values. A statement is prepared on the handle it runs on, the
  * transaction's: on SQLite that is the one writer connection's handle, the same object
- * for every transaction, so they are built once per database; on PostgreSQL each
- * transaction has a handle of its own and they are built again (unnamed statements,
- * planned per run anyway). The event's row is not among them: register reads it with
- * db.lockEvent, which on PostgreSQL also locks it.
+ * for every transaction, so they are built once per database; on PostgreSQL it is the
+ * pooled connection's handle, so once per connection (unnamed statements, planned per
+ * run anyway). The event's row is not among them: register reads it with db.lockEvent,
+ * which on PostgreSQL also locks it.
  *
  * No `.limit(1)`: `.get()` stops at the first row anyway, and drizzle binds the limit as
  * a parameter, which made SQLite's duplicate check 14 µs instead of 6 (measured).
