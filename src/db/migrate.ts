@@ -19,7 +19,7 @@ const MIGRATIONS_THAT_KEPT_CLEAR_TOKENS = 2;
  * application): processes of one deploy starting together migrate one after the other,
  * and the later ones find nothing left to do.
  */
-const PG_MIGRATION_LOCK = 7_412_905_331_026;
+export const PG_MIGRATION_LOCK = 7_412_905_331_026;
 
 /** Applies the committed drizzle-kit migrations (drizzle/ or drizzle-pg/) that this database has not seen yet. */
 export async function applyMigrations(db: Db): Promise<void> {
