@@ -45,22 +45,40 @@ async function productionWarnings(config: Config, db: Db): Promise<string[]> {
   return warnings;
 }
 
-async function serve(config: Config): Promise<void> {
-  // From the first moment, a signal is a graceful stop, never the default kill: one that
-  // comes while the server is still starting (it may already be listening) stops it as
-  // soon as it is up.
+/**
+ * From the first moment, SIGTERM and SIGINT are a graceful stop, never the default kill:
+ * one that comes while the process is still starting (a supervisor that stops it at once)
+ * is kept until the command says how it stops. `started(stop)` returns true when a signal
+ * came meanwhile: the command then does not go on, and `stop` runs (once, whatever the
+ * number of signals).
+ */
+function gracefulSignals(): { started(stop: (signal: string) => Promise<void>): boolean } {
   let requested: string | null = null;
-  let stop = (signal: string) => {
-    requested ??= signal;
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  const app = await startApp(config);
-  const log = app.app.log;
+  let stop: ((signal: string) => Promise<void>) | null = null;
   let stopping = false;
-  stop = async (signal: string) => {
+  const onSignal = (signal: string) => {
+    if (!stop) return void (requested ??= signal);
     if (stopping) return;
     stopping = true;
+    void stop(signal);
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  return {
+    started(how) {
+      stop = how;
+      if (requested) onSignal(requested);
+      return stopping;
+    },
+  };
+}
+
+async function serve(config: Config): Promise<void> {
+  // A signal while the server starts (it may already be listening) stops it as soon as it is up.
+  const signals = gracefulSignals();
+  const app = await startApp(config);
+  const log = app.app.log;
+  const stopNow = signals.started(async (signal) => {
     log.info({ signal }, "shutting down: finishing in-flight requests");
     const timer = setTimeout(() => {
       log.error("shutdown took over 10 s; exiting");
@@ -69,8 +87,8 @@ async function serve(config: Config): Promise<void> {
     timer.unref();
     await app.close();
     process.exit(0);
-  };
-  if (requested) return void stop(requested);
+  });
+  if (stopNow) return;
   const banner = [`\n  Event registration API ready\n  IDE (GraphQL Playground):  ${app.url}/graphql`];
   if (app.localAdminKey) banner.push(`  Local admin key:           ${app.localAdminKey}\n  In the IDE, HTTP HEADERS:  { "Authorization": "Bearer ${app.localAdminKey}" }`);
   banner.push(`  Mail:                      ${config.smtpUrl ? "SMTP" : `.eml files in ${config.mailDir}`}\n`);
@@ -81,27 +99,17 @@ async function serve(config: Config): Promise<void> {
 
 /**
  * The worker alone, for a deployment that keeps it out of the API processes. SIGTERM
- * lets the step in progress finish (its claims are released or recorded) before exit.
+ * lets the step in progress finish (its claims are released or recorded) before exit;
+ * one that comes while it starts stops it before its loop starts.
  */
 async function worker(config: Config): Promise<void> {
-  // As in serve: from the first moment a signal is a graceful stop. One that comes between
-  // "worker started" and the handlers (a supervisor that stops it as soon as it reports)
-  // would otherwise kill it mid-step with the default action.
-  let requested: string | null = null;
-  let stop = async (signal: string) => {
-    requested ??= signal;
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  const signals = gracefulSignals();
   const log = pino({ level: config.logLevel, base: { component: "worker" } });
   if (!config.smtpUrl) checkMailDir(config.mailDir);
   const deps = await openDeps(config);
   const transport = createMailTransport(config, log);
   const loop = createWorker(deps, { transport, log });
-  let stopping = false;
-  stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  const stopNow = signals.started(async (signal) => {
     log.info({ signal }, "worker shutting down: finishing the current step");
     const timer = setTimeout(() => {
       log.error("worker shutdown took over 90 s; exiting (unfinished claims expire and are retried)");
@@ -112,9 +120,8 @@ async function worker(config: Config): Promise<void> {
     transport.close();
     await deps.db.close();
     process.exit(0);
-  };
-  // Asked to stop while starting: stop without starting the loop (as serve does).
-  if (requested) return void stop(requested);
+  });
+  if (stopNow) return;
   loop.start();
   console.log(`\n  Worker running: outbox every ${config.workerIntervalMs} ms, mail via ${transport.description}\n`);
 }

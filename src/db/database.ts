@@ -100,9 +100,6 @@ export function transactionScopeOf(options: { transactionGuard?: boolean }): <T>
   return options.transactionGuard === false ? unmarked : inTransactionScope;
 }
 
-/** PostgreSQL: how long a statement waits for a row lock, unless DATABASE_LOCK_TIMEOUT_MS says otherwise. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
-
 /**
  * How long a transaction waits for its turn (SQLite: the writer; PostgreSQL: a pooled
  * connection) before EventBusyError. Far above any wait under load (1,000 concurrent

@@ -4,7 +4,8 @@ import { NodePgPreparedQuery } from "drizzle-orm/node-postgres/session";
 import { PgDeleteBase, PgInsertBase, PgSelectBase, PgUpdateBase } from "drizzle-orm/pg-core";
 import { userInfo } from "node:os";
 import pg from "pg";
-import { assertOutsideTransaction, DEFAULT_LOCK_TIMEOUT_MS, EventBusyError, MAX_WAIT_MS, guardedReads, insideTransaction, nestedTransactionRefused, transactionScopeOf, type Db, type Reads, type Tx } from "./database.js";
+import { assertOutsideTransaction, EventBusyError, MAX_WAIT_MS, guardedReads, insideTransaction, nestedTransactionRefused, transactionScopeOf, type Db, type Reads, type Tx } from "./database.js";
+import { preparedPerDatabase } from "./prepared.js";
 import * as schema from "./schema.pg.js";
 import type { OpenDatabaseOptions } from "./sqlite.js";
 import { useDialectTables } from "./tables.js";
@@ -20,6 +21,9 @@ type PgTx = NodePgDatabase<typeof schema>;
 
 /** The channel every committed write notifies (drizzle-pg/0002: statement triggers). */
 export const DATA_CHANGED_CHANNEL = "data_changed";
+
+/** How long a statement waits for a row lock (an event's, mostly), unless DATABASE_LOCK_TIMEOUT_MS says otherwise. */
+const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 
 /** PostgreSQL's `lock_not_available`: lock_timeout ran out. */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -49,7 +53,8 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
   // listener its error would end the process.
   pool.on("error", () => undefined);
   const onStatement = options.onStatement;
-  const root = drizzle({ client: pool, schema, logger: onStatement ? { logQuery: (sql) => onStatement(sql) } : false }) as Drizzle;
+  const logger = onStatement ? { logQuery: (sql: string) => onStatement(sql) } : false;
+  const root = drizzle({ client: pool, schema, logger }) as Drizzle;
   /**
    * One drizzle handle per pooled connection, kept as long as the connection: a
    * transaction's tx is its connection's handle. Statements prepared per handle
@@ -57,12 +62,7 @@ export function openPostgres(url: string, options: OpenDatabaseOptions = {}): Po
    * once per transaction: building them again was a quarter of the API's CPU in a
    * profile of registrations on PostgreSQL.
    */
-  const handles = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
-  const handleOf = (client: pg.PoolClient) => {
-    let handle = handles.get(client);
-    if (!handle) handles.set(client, (handle = drizzle({ client, schema, logger: onStatement ? { logQuery: (sql) => onStatement(sql) } : false })));
-    return handle;
-  };
+  const handleOf = preparedPerDatabase((client: pg.PoolClient): PgTx => drizzle({ client, schema, logger }));
   let commits = 0;
   let savepoints = 0;
   const listeners: (() => void)[] = [];
@@ -186,14 +186,9 @@ function connection(url: string): pg.ClientConfig {
 }
 
 /** The event's row, locked: built once per connection handle (see handleOf). */
-const lockEventQueries = new WeakMap<PgTx, ReturnType<typeof buildLockEventQuery>>();
-const buildLockEventQuery = (tx: PgTx) =>
-  tx.select().from(schema.events).where(eq(schema.events.id, sql.placeholder("eventId"))).for("no key update").prepare("");
-function lockEventQuery(tx: PgTx) {
-  let query = lockEventQueries.get(tx);
-  if (!query) lockEventQueries.set(tx, (query = buildLockEventQuery(tx)));
-  return query;
-}
+const lockEventQuery = preparedPerDatabase((tx: PgTx) =>
+  tx.select().from(schema.events).where(eq(schema.events.id, sql.placeholder("eventId"))).for("no key update").prepare(""),
+);
 
 /** pg-pool's error when no connection became free within connectionTimeoutMillis (it has no code). */
 function isPoolWaitTimeout(error: unknown): boolean {

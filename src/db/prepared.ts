@@ -6,8 +6,11 @@ import type { Db, Tx } from "./database.js";
  * than SQLite executing it.
  */
 
-/** `build(db)` run once per database handle; loaders, made per request, share the result. */
-export function preparedPerDatabase<T, H extends Db | Tx = Db>(build: (db: H) => T): (db: H) => T {
+/**
+ * `build(db)` run once per database handle (a Db, a transaction's handle, a pooled
+ * connection); loaders, made per request, share the result.
+ */
+export function preparedPerDatabase<T, H extends object = Db | Tx>(build: (db: H) => T): (db: H) => T {
   const built = new WeakMap<H, T>();
   return (db) => {
     let queries = built.get(db);

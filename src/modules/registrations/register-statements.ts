@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/database.js";
+import { preparedPerDatabase } from "../../db/prepared.js";
 import { eligibilityAnswers, eligibilityCriteria, emailDeliveries, registrationChanges, registrationCounts, registrations } from "../../db/tables.js";
 import { seatHoldingStatuses } from "../events/event-rules.js";
 import { total } from "./registration-counts.js";
@@ -146,11 +147,5 @@ export function answerValues(registrationId: string, answers: readonly { criteri
 
 export type RegisterStatements = ReturnType<typeof prepareRegisterStatements>;
 
-const prepared = new WeakMap<Tx, RegisterStatements>();
-
 /** The statements for the transaction `tx`: call it inside the transaction's body. */
-export function registerStatements(tx: Tx): RegisterStatements {
-  let statements = prepared.get(tx);
-  if (!statements) prepared.set(tx, (statements = prepareRegisterStatements(tx)));
-  return statements;
-}
+export const registerStatements: (tx: Tx) => RegisterStatements = preparedPerDatabase(prepareRegisterStatements);

@@ -190,12 +190,12 @@ function deliveryRow(endpointId: string, type: WebhookEventTypeName, now: Date, 
 }
 
 /**
- * The endpoints that may hear of a change. It runs in every registration's transaction
- * (twice for a waitlisted one), so it is built and prepared once per transaction handle:
- * on SQLite that is the one writer's handle, so once per database (a profile of 50 clients
- * registering had drizzle building this select as a tenth of `register`'s CPU). Through
- * drizzle's builder, not raw SQL, so that event_types is decoded per dialect (SQLite's
- * JSON text, PostgreSQL's jsonb).
+ * The endpoints that may hear of a change. It runs in every registration's transaction,
+ * so it is built and prepared once per transaction handle: on SQLite that is the one
+ * writer's handle, so once per database; on PostgreSQL once per pooled connection (a
+ * profile of 50 clients registering had drizzle building this select as a tenth of
+ * `register`'s CPU). Through drizzle's builder, not raw SQL, so that event_types is
+ * decoded per dialect (SQLite's JSON text, PostgreSQL's jsonb).
  */
 const listeningEndpoints = preparedPerDatabase((tx: Tx) =>
   tx
